@@ -1,0 +1,54 @@
+"""Donation Drive: a fundraising-drive donation tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from config import BASE_DIR, Config, config_from_environment
+
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(
+    config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Build the app. ``config`` is a settings class, or a dict of overrides applied
+    on top of the class chosen by ``DONATION_DRIVE_ENV``."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_environment())
+        app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'donation_drive.sqlite3'}"
+        )
+    # An organisation overrides any template (emails, widget) by putting a file of the
+    # same name under instance/templates/, without editing the package.
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(Path(app.instance_path) / "templates")), app.jinja_loader]
+    )
+
+    from .database import configure_engine_events
+    from .web import register_web
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+    register_web(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

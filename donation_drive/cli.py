@@ -1,0 +1,47 @@
+"""The ``donation-drive`` command: Flask's CLI for this app plus our groups.
+
+Domain errors become ``click`` errors naming the field, in one place
+(``domain_errors``), so every command reports bad input the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from .errors import DonationDriveError
+
+
+def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DonationDriveError as exc:
+            if exc.field:
+                raise click.BadParameter(exc.message, param_hint=f"'{exc.field}'") from None
+            raise click.ClickException(exc.message) from None
+
+    return wrapper
+
+
+def register_cli(app: Flask) -> None:
+    from .commands import demo_command, dev_command, donation_cli, drive_cli
+
+    for command in (drive_cli, donation_cli, demo_command, dev_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Donation Drive.")
+    cli.main(prog_name="donation-drive")
+
+
+__all__ = ["domain_errors", "main", "with_appcontext"]

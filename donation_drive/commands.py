@@ -1,0 +1,196 @@
+"""CLI groups for drives, offline donations and the demo data."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from .cli import domain_errors
+from .errors import InvalidInput
+from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
+from .ledger.validation import parse_amount, parse_datetime, validate_currency
+from .models import OFFLINE_METHODS
+
+
+@click.group("drive", help="Create and list drives.")
+def drive_cli() -> None:
+    pass
+
+
+@drive_cli.command("create")
+@click.option("--slug", required=True, help="URL name, e.g. 2025-end-of-year.")
+@click.option("--title", required=True)
+@click.option("--goal", required=True, help="Goal in major units, e.g. 75000.")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--starts", required=True, help="Start date or date-time (ISO).")
+@click.option("--ends", required=True, help="End date or date-time (ISO).")
+@click.option("--timezone", default="UTC", show_default=True, help="For dates given without one.")
+@click.option("--description", default="")
+@click.option("--locale", default="en_US", show_default=True)
+@with_appcontext
+@domain_errors
+def create_drive_command(slug, title, goal, currency, starts, ends, timezone, description, locale):
+    currency = validate_currency(currency)
+    drive = create_drive(
+        slug=slug,
+        title=title,
+        goal_amount=parse_amount(goal, currency, "goal"),
+        currency=currency,
+        starts_at=parse_datetime(starts, "starts", tz=timezone),
+        ends_at=parse_datetime(ends, "ends", tz=timezone, end_of_day=True),
+        description=description,
+        locale=locale,
+    )
+    click.echo(f"Created drive {drive.slug!r}: {drive.title}")
+
+
+@drive_cli.command("list")
+@with_appcontext
+def list_drives_command() -> None:
+    from .formatting import format_money
+
+    for drive in list_drives():
+        raised = format_money(drive.raised_amount, drive.currency, drive.locale)
+        goal = format_money(drive.goal_amount, drive.currency, drive.locale)
+        click.echo(f"{drive.slug}\t{drive.title}\t{raised} of {goal}")
+
+
+@click.group("donation", help="Record offline donations.")
+def donation_cli() -> None:
+    pass
+
+
+@donation_cli.command("add")
+@click.option("--drive", "drive_slug", required=True, help="Drive slug.")
+@click.option("--amount", required=True, help="Amount in major units, e.g. 25.00.")
+@click.option("--method", required=True, help=f"One of: {', '.join(OFFLINE_METHODS)}.")
+@click.option("--received", default=None, help="Date received (ISO); default now.")
+@click.option("--currency", default=None, help="Defaults to the drive's currency.")
+@click.option("--name", default=None)
+@click.option("--email", default=None)
+@click.option("--display-name", default=None, help="Name shown publicly, if not the name.")
+@click.option("--anonymous", is_flag=True, help="Do not show the donor's name publicly.")
+@click.option("--message", default=None)
+@click.option("--reference", default=None, help="Check number, transaction id or hash.")
+@click.option("--note", default=None, help="Private note for admins.")
+@click.option("--no-receipt", is_flag=True, help="Do not email a thank-you receipt.")
+@click.option("--entered-by", default="cli", show_default=True)
+@with_appcontext
+@domain_errors
+def add_donation_command(
+    drive_slug,
+    amount,
+    method,
+    received,
+    currency,
+    name,
+    email,
+    display_name,
+    anonymous,
+    message,
+    reference,
+    note,
+    no_receipt,
+    entered_by,
+):
+    from .models import utcnow
+
+    drive = get_drive(drive_slug)
+    currency = validate_currency(currency or drive.currency)
+    if currency != drive.currency:
+        raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
+    donation = record_offline_donation(
+        drive,
+        amount=parse_amount(amount, currency),
+        method=method,
+        received_at=parse_datetime(received, "received") if received else utcnow(),
+        entered_by=entered_by,
+        donor=DonorDetails(
+            name=name,
+            email=email,
+            display_name=display_name,
+            is_anonymous=anonymous,
+            message=message,
+        ),
+        currency=currency,
+        reference=reference,
+        note=note,
+        send_receipt=not no_receipt,
+    )
+    click.echo(f"Recorded donation {donation.id} ({donation.receipt_number})")
+
+
+DEMO_SLUG = "2024-end-of-year"
+# (method, amount in cents, donor, reference): $5,706.00 in all.
+DEMO_DONATIONS = [
+    ("paypal", 25_000, "Ada Lovelace", "PAYPAL-7XK21"),
+    ("paypal", 100_000, "Grace Hopper", "PAYPAL-9QZ04"),
+    ("check", 150_000, "Katherine Johnson", "check #1042"),
+    ("check", 50_000, None, "check #1043"),
+    ("amazon_gift_card", 10_000, "Alan Turing", "AGC-5521"),
+    ("amazon_gift_card", 40_000, "Edsger Dijkstra", "AGC-5522"),
+    (
+        "bitcoin",
+        100_000,
+        None,
+        "tx 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+    ),
+    ("cash", 25_600, "Barbara Liskov", None),
+    ("other", 70_000, "Donald Knuth", "bank transfer"),
+]
+
+
+@click.command("demo", help="Create the demo drive with sample donations (once).")
+@with_appcontext
+@domain_errors
+def demo_command() -> None:
+    from .errors import UnknownDrive
+    from .formatting import format_money
+    from .ledger import drive_progress
+
+    try:
+        drive = get_drive(DEMO_SLUG)
+        click.echo(f"Demo drive {DEMO_SLUG!r} already exists.")
+    except UnknownDrive:
+        drive = create_drive(
+            slug=DEMO_SLUG,
+            title="2024 End of the Year Donation Drive",
+            goal_amount=7_500_000,
+            currency="USD",
+            starts_at=parse_datetime("2024-11-15", "starts", tz="America/New_York"),
+            ends_at=parse_datetime("2024-12-31", "ends", tz="America/New_York", end_of_day=True),
+            description="Our yearly drive keeps the blog independent and ad-free.",
+        )
+        for day, (method, cents, name, reference) in enumerate(DEMO_DONATIONS, start=16):
+            record_offline_donation(
+                drive,
+                amount=cents,
+                method=method,
+                received_at=parse_datetime(
+                    f"2024-11-{day}T12:00:00", "received", tz="America/New_York"
+                ),
+                entered_by="demo",
+                donor=DonorDetails(name=name, is_anonymous=name is None),
+                reference=reference,
+                send_receipt=False,
+            )
+        click.echo(f"Created demo drive {DEMO_SLUG!r}.")
+    progress = drive_progress(drive.slug, fresh=True)
+    click.echo(
+        f"Raised {format_money(progress.raised_amount, progress.currency)} of "
+        f"{format_money(progress.goal_amount, progress.currency)}."
+    )
+
+
+@click.command(
+    "dev",
+    help="Run everything for local development: schema, demo drive, "
+    "the Stripe emulator, the worker and the web server.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def dev_command(host: str, port: int) -> None:
+    from .devserver import run_development
+
+    run_development(host=host, port=port)

@@ -1,0 +1,53 @@
+"""``donation-drive dev``: one command that gives a newcomer a working service.
+
+Builds the schema, creates the demo drive, starts the Stripe emulator when the
+settings point at one on loopback, registers its webhook and runs the web server.
+"""
+
+from __future__ import annotations
+
+import atexit
+from urllib.parse import urlsplit
+
+import click
+from flask import current_app
+from flask_migrate import upgrade
+
+from .stripe_gateway.emulator import emulator_is_up, register_emulator_webhook, start_emulator
+
+
+def _start_local_stripe(public_url: str) -> None:
+    config = current_app.config
+    api_base = config.get("STRIPE_API_BASE")
+    if not api_base:
+        click.echo("Using real Stripe (STRIPE_API_BASE is not set).")
+        return
+    parts = urlsplit(api_base)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        return
+    if not emulator_is_up(api_base):
+        process = start_emulator(parts.port or 8420)
+        atexit.register(process.terminate)
+        click.echo(f"Started the Stripe emulator (localstripe) at {api_base}")
+    register_emulator_webhook(
+        api_base,
+        "donation-drive-dev",
+        f"{public_url}/webhooks/stripe",
+        config["STRIPE_WEBHOOK_SECRET"],
+    )
+
+
+def run_development(host: str, port: int) -> None:
+    from .commands import DEMO_SLUG, demo_command
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade()
+    click.get_current_context().invoke(demo_command)
+    public_url = f"http://{host}:{port}"
+    app.config["PUBLIC_BASE_URL"] = public_url
+    _start_local_stripe(public_url)
+    click.echo(f"Widget:    {public_url}/widget/{DEMO_SLUG}")
+    click.echo(f"Progress:  {public_url}/api/v1/drives/{DEMO_SLUG}")
+    click.echo(f"Checkout:  {public_url}/donate/{DEMO_SLUG}")
+    click.echo(f"Admin:     {public_url}/admin/")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

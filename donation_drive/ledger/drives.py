@@ -1,0 +1,90 @@
+"""Creating and editing drives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+
+from ..errors import Conflict, InvalidInput, UnknownDrive
+from ..extensions import db
+from ..models import Drive
+from .totals import invalidate_progress
+from .validation import check_minor_units, clean_text, validate_currency, validate_slug
+
+
+def get_drive(slug: str) -> Drive:
+    drive = db.session.scalar(select(Drive).where(Drive.slug == slug))
+    if drive is None:
+        raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
+    return drive
+
+
+def list_drives() -> list[Drive]:
+    return list(db.session.scalars(select(Drive).order_by(Drive.starts_at.desc())))
+
+
+def _validate_locale(value: str) -> str:
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise InvalidInput(f"unknown locale {value!r}", "locale") from None
+    return value
+
+
+def create_drive(
+    *,
+    slug: str,
+    title: str,
+    goal_amount: int,
+    currency: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    description: str = "",
+    locale: str = "en_US",
+) -> Drive:
+    """Create a drive; the goal is in minor units of ``currency``."""
+    drive = Drive(
+        slug=validate_slug(slug),
+        title=clean_text(title, "title", max_length=200, required=True),
+        description=clean_text(description, "description", max_length=5000, multiline=True) or "",
+        currency=validate_currency(currency),
+        goal_amount=check_minor_units(goal_amount, "goal"),
+        locale=_validate_locale(locale),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        raised_amount=0,
+        donor_count=0,
+    )
+    if ends_at <= starts_at:
+        raise InvalidInput("the drive must end after it starts", "ends_at")
+    if db.session.scalar(select(Drive.id).where(Drive.slug == drive.slug)) is not None:
+        raise Conflict(f"a drive called {drive.slug!r} already exists", "slug")
+    db.session.add(drive)
+    db.session.commit()
+    return drive
+
+
+def update_drive(drive: Drive, **changes: object) -> Drive:
+    """Edit a drive's title, description, goal, dates or locale (not its currency once
+    money is recorded, because the ledger's amounts are in that currency)."""
+    if "title" in changes:
+        drive.title = clean_text(changes["title"], "title", max_length=200, required=True)
+    if "description" in changes:
+        drive.description = (
+            clean_text(changes["description"], "description", max_length=5000, multiline=True) or ""
+        )
+    if "goal_amount" in changes:
+        drive.goal_amount = check_minor_units(changes["goal_amount"], "goal")
+    if "locale" in changes:
+        drive.locale = _validate_locale(str(changes["locale"]))
+    for key in ("starts_at", "ends_at"):
+        if key in changes:
+            setattr(drive, key, changes[key])
+    if drive.ends_at <= drive.starts_at:
+        db.session.rollback()
+        raise InvalidInput("the drive must end after it starts", "ends_at")
+    db.session.commit()
+    invalidate_progress(drive.id)
+    return drive

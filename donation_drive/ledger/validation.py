@@ -1,0 +1,136 @@
+"""Parsing and checking of what people and peers send us: money, currencies,
+dates, names and emails. Every function raises ``InvalidInput`` naming the field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from ..errors import InvalidAmount, InvalidCurrency, InvalidInput
+
+# Far above any real gift, far below BIGINT: keeps sums safe on every database.
+MAX_MINOR_UNITS = 10**12
+_KNOWN_CURRENCIES = frozenset(list_currencies())
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+
+def validate_currency(value: object, field: str = "currency") -> str:
+    code = str(value or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in _KNOWN_CURRENCIES:
+        raise InvalidCurrency(f"unknown currency {str(value)[:20]!r}", field)
+    return code
+
+
+def currency_exponent(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def parse_amount(value: object, currency: str, field: str = "amount") -> int:
+    """Parse a major-unit amount ("25", "25.50", "1,000.00") into minor units.
+
+    Refuses zero, negative, non-numeric, non-finite and over-precise values.
+    """
+    if isinstance(value, bool) or value is None:
+        raise InvalidAmount("an amount is required", field)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    if text.startswith(("$", "€", "£")):
+        text = text[1:]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InvalidAmount(f"{str(value)[:30]!r} is not a number", field) from None
+    if not number.is_finite():
+        raise InvalidAmount("the amount must be a finite number", field)
+    exponent = currency_exponent(currency)
+    minor = number.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise InvalidAmount(f"{currency} amounts have at most {exponent} decimal places", field)
+    return check_minor_units(int(minor), field)
+
+
+def check_minor_units(value: object, field: str = "amount") -> int:
+    """Check an amount already in minor units (an integer from an API or a peer)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise InvalidAmount("the amount must be a whole number of minor units", field) from None
+    if value <= 0:
+        raise InvalidAmount("the amount must be greater than zero", field)
+    if value > MAX_MINOR_UNITS:
+        raise InvalidAmount("the amount is too large", field)
+    return value
+
+
+def validate_slug(value: object, field: str = "slug") -> str:
+    slug = str(value or "").strip()
+    if not _SLUG_RE.fullmatch(slug):
+        raise InvalidInput("use 1-80 lowercase letters, digits and hyphens", field)
+    return slug
+
+
+def clean_text(
+    value: object, field: str, *, max_length: int, required: bool = False, multiline: bool = False
+) -> str | None:
+    """Trim text and drop control characters (newlines kept only where multiline)."""
+    text = "" if value is None else str(value)
+    allowed = "\n" if multiline else ""
+    text = "".join(
+        ch for ch in text if ch in allowed or not unicodedata.category(ch).startswith("C")
+    )
+    if not multiline:
+        text = " ".join(text.split())
+    text = text.strip()
+    if not text:
+        if required:
+            raise InvalidInput("this field is required", field)
+        return None
+    if len(text) > max_length:
+        raise InvalidInput(f"at most {max_length} characters", field)
+    return text
+
+
+def validate_email(value: object, field: str = "email", required: bool = False) -> str | None:
+    text = clean_text(value, field, max_length=320, required=required)
+    if text is None:
+        return None
+    if not _EMAIL_RE.fullmatch(text):
+        raise InvalidInput(f"{text[:60]!r} is not an email address", field)
+    return text
+
+
+def parse_datetime(
+    value: object, field: str, *, tz: str = "UTC", end_of_day: bool = False
+) -> datetime:
+    """Parse an ISO date or date-time. A date alone means the start (or end) of that
+    day, and a time without an offset is read in ``tz``."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time.max if end_of_day else time.min)
+    else:
+        text = str(value or "").strip()
+        if not text:
+            raise InvalidInput("a date is required", field)
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                parsed = datetime.combine(day, time.max if end_of_day else time.min)
+            else:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{text[:40]!r} is not a date (use YYYY-MM-DD)", field) from None
+    if parsed.tzinfo is None:
+        try:
+            parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+        except ZoneInfoNotFoundError:
+            raise InvalidInput(f"unknown time zone {tz!r}", "timezone") from None
+    if not 1970 <= parsed.astimezone(UTC).year <= 9998:
+        raise InvalidInput("the date is out of range", field)
+    return parsed.astimezone(UTC)

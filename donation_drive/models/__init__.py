@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy 2.0 models. The schema changes only through ``migrations/``."""
+
+from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
+from .drive import Drive
+from .operations import (
+    AdminUser,
+    JobLease,
+    OutboxEmail,
+    PaymentAttempt,
+    ReconcileFinding,
+    ReconcileRun,
+    WebhookEvent,
+)
+from .types import UTCDateTime, utcnow
+
+__all__ = [
+    "OFFLINE_METHODS",
+    "AdminUser",
+    "Donation",
+    "DonationEvent",
+    "Drive",
+    "JobLease",
+    "Method",
+    "OutboxEmail",
+    "PaymentAttempt",
+    "ReconcileFinding",
+    "ReconcileRun",
+    "Status",
+    "UTCDateTime",
+    "WebhookEvent",
+    "counted_amount",
+    "utcnow",
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Drive(db.Model):
+    """A fundraising drive: a goal in one currency over a period.
+
+    ``raised_amount`` and ``donor_count`` are a running aggregate kept by the ledger
+    in the same transaction as every donation change, so reading a drive's progress
+    is one primary-key read however many donations it has.
+    """
+
+    __tablename__ = "drives"
+    __table_args__ = (
+        CheckConstraint("goal_amount > 0", name="goal_positive"),
+        CheckConstraint("length(currency) = 3", name="currency_iso"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    goal_amount: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(16), default="en_US")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    donor_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Drive {self.slug}>"

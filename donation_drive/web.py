@@ -1,0 +1,49 @@
+"""Wiring of the web side: blueprints, error pages and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors import DonationDriveError
+from .security import apply_security_headers
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, message: str, field: str | None = None):
+    if _wants_json():
+        body: dict[str, object] = {"error": message}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, field=field), status
+
+
+def register_web(app: Flask) -> None:
+    from .widget.views import bp as widget_bp
+
+    app.register_blueprint(widget_bp)
+
+    @app.errorhandler(DonationDriveError)
+    def _domain_error(exc: DonationDriveError):
+        return error_response(exc.status_code, exc.message, exc.field)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return error_response(400, f"The form expired or was forged: {exc.description}")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    app.after_request(apply_security_headers)
