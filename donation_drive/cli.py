@@ -31,9 +31,10 @@ def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def register_cli(app: Flask) -> None:
+    from .admin.commands import admin_cli
     from .commands import demo_command, dev_command, donation_cli, drive_cli
 
-    for command in (drive_cli, donation_cli, demo_command, dev_command):
+    for command in (drive_cli, donation_cli, demo_command, dev_command, admin_cli):
         app.cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DonationDriveError
+from .formatting import format_money
 from .security import apply_security_headers
 
 
@@ -30,9 +31,12 @@ def error_response(status: int, message: str, field: str | None = None):
 
 
 def register_web(app: Flask) -> None:
+    from .admin import views as admin_views
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
+    app.register_blueprint(admin_views.bp)
+    app.add_template_filter(format_money, "money")
 
     @app.errorhandler(DonationDriveError)
     def _domain_error(exc: DonationDriveError):

@@ -189,3 +189,35 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+ADMIN_EMAIL = "admin@example.org"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def admin_user(app: Flask):
+    from donation_drive.admin.accounts import create_admin
+
+    return create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def admin_client(app: Flask, admin_user):
+    """A test client logged in as an admin through the real login form."""
+    client = app.test_client()
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    response = client.post(
+        "/admin/login",
+        data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

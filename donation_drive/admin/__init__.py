@@ -1,0 +1,1 @@
+"""The admin side: login, dashboard, donations, offline entry, operations."""
