@@ -24,7 +24,7 @@ def content_security_policy() -> str:
     framable = request.endpoint is not None and request.endpoint.startswith("widget.")
     script_src = "'self'"
     connect_src = "'self'"
-    frame_src = "'none'"
+    frame_src = "'self'"  # the admin's live widget preview
     if request.endpoint is not None and request.endpoint.startswith("checkout."):
         script_src += f" {stripe_js}"
         connect_src += f" {stripe_api} {stripe_js}"

@@ -272,6 +272,9 @@ def record_provider_payment(
     actor: str,
     donor: DonorDetails = DonorDetails(),
     pending_donation_id: int | None = None,
+    method: str = Method.CARD,
+    reference: str | None = None,
+    send_receipt: bool = True,
 ) -> RecordResult:
     """Record a payment the provider says succeeded. Idempotent on
     ``(provider, provider_ref)``: a second call, in any order or concurrently, returns
@@ -279,7 +282,12 @@ def record_provider_payment(
 
     ``pending_donation_id`` (from the payment's metadata) lets a payment that reaches
     us before checkout stored its id adopt the pending row instead of making a second.
+    ``method`` is ``card`` for Stripe; imports of other providers' payments (a PayPal
+    activity export) pass their own method and keep the same once-only guarantee.
     """
+    if method not in tuple(Method):
+        raise InvalidInput(f"method must be one of {', '.join(Method)}", "method")
+    reference = clean_text(reference, "reference", max_length=200)
     currency = validate_currency(currency)
     amount = check_minor_units(amount)
     donor = donor.cleaned()
@@ -301,7 +309,7 @@ def record_provider_payment(
                 drive_id=drive.id,
                 amount=amount,
                 currency=currency,
-                method=Method.CARD,
+                method=method,
                 status=Status.SUCCEEDED,
                 received_at=received_at,
                 donor_name=donor.name,
@@ -311,7 +319,9 @@ def record_provider_payment(
                 message=donor.message,
                 provider=provider,
                 provider_ref=provider_ref,
+                reference=reference,
                 entered_by=actor,
+                send_receipt=send_receipt,
                 refunded_amount=0,
                 disputed_amount=0,
             )
