@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import click
 from flask import current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from .stripe_gateway.emulator import emulator_is_up, register_emulator_webhook, start_emulator
 
@@ -50,4 +51,5 @@ def run_development(host: str, port: int) -> None:
     click.echo(f"Progress:  {public_url}/api/v1/drives/{DEMO_SLUG}")
     click.echo(f"Checkout:  {public_url}/donate/{DEMO_SLUG}")
     click.echo(f"Admin:     {public_url}/admin/")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
