@@ -36,8 +36,10 @@ def create_app(
     )
 
     from .database import configure_engine_events
+    from .sessions import PublicAwareSessionInterface
     from .web import register_web
 
+    app.session_interface = PublicAwareSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
