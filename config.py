@@ -90,6 +90,9 @@ class Config:
     WIDGET_MAX_AGE = _env_int("WIDGET_MAX_AGE", 10)
     WIDGET_STALE_WHILE_REVALIDATE = _env_int("WIDGET_STALE_WHILE_REVALIDATE", 60)
     DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "en_US")
+    # The organisation's time zone (IANA name): days on the dashboard chart, admin
+    # date filters and the dates admins see.
+    ADMIN_TIMEZONE = _env("ADMIN_TIMEZONE", "UTC")
 
     # Scheduler intervals (seconds) and job leases.
     RECONCILE_INTERVAL = _env_int("RECONCILE_INTERVAL", 300)
