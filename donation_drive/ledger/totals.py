@@ -36,11 +36,15 @@ class Progress:
 
     @property
     def percent(self) -> float:
-        """The true percentage, above 100 when the goal is passed; one decimal."""
-        return round(self.raised_amount * 100 / self.goal_amount, 1)
+        """The true percentage to one decimal, above 100 when the goal is passed.
+
+        Rounded down, so the widget never claims the goal is met before it is.
+        """
+        return (self.raised_amount * 1000 // self.goal_amount) / 10
 
     @property
     def bar_percent(self) -> float:
+        """How full the bar is drawn: the percentage capped at 100."""
         return min(self.percent, 100.0)
 
     @property
@@ -62,11 +66,21 @@ class Progress:
 
 
 class ProgressCache:
-    """Per-process cache of Progress by drive slug, with a time bound."""
+    """Per-process cache of Progress by drive slug, with a time bound.
+
+    Every invalidation bumps a generation number, and a reader only stores what it
+    read if no invalidation happened since it started reading: a read that raced a
+    ledger write can never park the old figures in the cache after the write.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_slug: dict[str, tuple[float, int, Progress]] = {}
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
 
     def get(self, slug: str, ttl: float) -> Progress | None:
         entry = self._by_slug.get(slug)
@@ -74,12 +88,14 @@ class ProgressCache:
             return None
         return entry[2]
 
-    def put(self, drive_id: int, progress: Progress) -> None:
+    def put(self, drive_id: int, progress: Progress, generation: int) -> None:
         with self._lock:
-            self._by_slug[progress.slug] = (time.monotonic(), drive_id, progress)
+            if generation == self._generation:
+                self._by_slug[progress.slug] = (time.monotonic(), drive_id, progress)
 
     def invalidate(self, drive_id: int | None = None) -> None:
         with self._lock:
+            self._generation += 1
             if drive_id is None:
                 self._by_slug.clear()
                 return
@@ -88,43 +104,64 @@ class ProgressCache:
                     del self._by_slug[slug]
 
 
+_CACHE_KEY = "donation_drive.progress"
+
+
 def _cache() -> ProgressCache:
-    return current_app.extensions.setdefault("donation_drive.progress", ProgressCache())
+    extensions = current_app.extensions
+    cache = extensions.get(_CACHE_KEY)
+    if cache is None:
+        cache = extensions.setdefault(_CACHE_KEY, ProgressCache())
+    return cache
 
 
 def invalidate_progress(drive_id: int | None = None) -> None:
+    """Forget cached totals (of one drive, or all); the next read goes to the database."""
     _cache().invalidate(drive_id)
 
 
-def _progress_of(drive: Drive) -> Progress:
-    return Progress(
-        slug=drive.slug,
-        title=drive.title,
-        currency=drive.currency,
-        locale=drive.locale,
-        goal_amount=drive.goal_amount,
-        raised_amount=drive.raised_amount,
-        donor_count=drive.donor_count,
-        ends_at=drive.ends_at,
-    )
+# Plain columns, not the entity: a Drive already in the session's identity map would
+# otherwise be handed back with the figures it had when it was first loaded.
+_PROGRESS_COLUMNS = (
+    Drive.id,
+    Drive.slug,
+    Drive.title,
+    Drive.currency,
+    Drive.locale,
+    Drive.goal_amount,
+    Drive.raised_amount,
+    Drive.donor_count,
+    Drive.ends_at,
+)
 
 
 def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
     """Goal, raised amount (minor units, net of refunds, disputes and voids), donor
-    count and percent for a drive. Raises ``UnknownDrive``."""
+    count and percent for a drive. Raises ``UnknownDrive``.
+
+    Served from the per-process cache unless ``fresh``: at most one indexed read
+    per drive per ``WIDGET_CACHE_SECONDS``, and none after that while cached.
+    """
     cache = _cache()
-    ttl = current_app.config["WIDGET_CACHE_SECONDS"]
     if not fresh:
-        cached = cache.get(slug, ttl)
+        cached = cache.get(slug, current_app.config["WIDGET_CACHE_SECONDS"])
         if cached is not None:
             return cached
-    drive = db.session.scalar(select(Drive).where(Drive.slug == slug))
-    if drive is None:
+    generation = cache.generation
+    row = db.session.execute(select(*_PROGRESS_COLUMNS).where(Drive.slug == slug)).first()
+    if row is None:
         raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
-    if fresh:
-        db.session.refresh(drive)
-    progress = _progress_of(drive)
-    cache.put(drive.id, progress)
+    progress = Progress(
+        slug=row.slug,
+        title=row.title,
+        currency=row.currency,
+        locale=row.locale,
+        goal_amount=row.goal_amount,
+        raised_amount=row.raised_amount,
+        donor_count=row.donor_count,
+        ends_at=row.ends_at,
+    )
+    cache.put(row.id, progress, generation)
     return progress
 
 
