@@ -289,6 +289,10 @@ def record_provider_payment(
         raise InvalidInput(f"method must be one of {', '.join(Method)}", "method")
     reference = clean_text(reference, "reference", max_length=200)
     currency = validate_currency(currency)
+    if currency != drive.currency:
+        # The drive's running total is a sum in one currency; adding another currency's
+        # minor units to it would make the total wrong without anyone noticing.
+        raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
     amount = check_minor_units(amount)
     donor = donor.cleaned()
 
@@ -443,6 +447,12 @@ def apply_provider_dispute(
 
     A final state (won, lost) is not overwritten by a late non-final event.
     """
+    if (
+        isinstance(disputed_amount, bool)
+        or not isinstance(disputed_amount, int)
+        or disputed_amount < 0
+    ):
+        raise InvalidInput("disputed amount must be a non-negative integer", "disputed_amount")
 
     def work() -> Donation | None:
         donation = find_provider_donation(provider, provider_ref)
