@@ -21,7 +21,9 @@
 
   var style = document.createElement("style");
   style.textContent = [
-    ":host{all:initial;display:block}",
+    // !important: inside a shadow root, :host's important rules beat the host page's
+    // important rules (e.g. "* { color: red !important }"), normal ones do not.
+    ":host{all:initial!important;display:block!important}",
     ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;border:1px solid #d0d7de;",
     "border-radius:8px;background:#fff;color:#1f2328;font:15px/1.4 system-ui,sans-serif}",
     ".t{margin:0 0 6px;font-size:16px;font-weight:600}",
