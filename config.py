@@ -108,6 +108,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     HSTS = True
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    # Observability and deployment (docs/deployment.md).
+    LOG_FORMAT = _env("LOG_FORMAT", "json")  # or "text"
+    ACCESS_LOG = _env_bool("ACCESS_LOG", True)
+    METRICS_TOKEN = _env("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer ..."
+    # Set for several gunicorn workers; prometheus_client reads it at import too.
+    PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
+    # How many proxies in front to trust for each X-Forwarded-* header (0: none).
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _env_int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _env_int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = _env_int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = _env_int("PROXY_FIX_X_PREFIX", 0)
 
 
 class DevelopmentConfig(Config):

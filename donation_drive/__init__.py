@@ -11,6 +11,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from config import BASE_DIR, Config, config_from_environment
 
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .observability import init_observability
+from .security import check_production_settings, trust_proxy_headers
 
 
 def create_app(
@@ -24,6 +26,8 @@ def create_app(
     else:
         app.config.from_object(config_from_environment())
         app.config.update(config or {})
+    check_production_settings(app.config)
+    init_observability(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
@@ -49,6 +53,7 @@ def create_app(
         configure_engine_events(db.engine)
 
     register_web(app)
+    trust_proxy_headers(app)
 
     from .cli import register_cli
 

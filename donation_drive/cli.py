@@ -33,15 +33,24 @@ def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def register_cli(app: Flask) -> None:
     from .admin.commands import admin_cli
     from .commands import demo_command, dev_command, donation_cli, drive_cli
+    from .health import guard_cli_commands
 
     for command in (drive_cli, donation_cli, demo_command, dev_command, admin_cli):
         app.cli.add_command(command)
+    guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready
 
 
 def main() -> None:
     from . import create_app
+    from .security import UnsafeSettings
 
-    cli = FlaskGroup(create_app=lambda: create_app(), help="Donation Drive.")
+    def create_app_or_explain() -> Flask:
+        try:
+            return create_app()
+        except UnsafeSettings as exc:
+            raise click.ClickException(str(exc)) from None
+
+    cli = FlaskGroup(create_app=create_app_or_explain, help="Donation Drive.")
     cli.main(prog_name="donation-drive")
 
 

@@ -1,13 +1,79 @@
-"""Security headers for every response. The widget may be framed by anyone; nothing
-else may. The checkout page may load Stripe.js and talk to Stripe, and nothing else
-foreign."""
+"""Security headers for every response, settings that must not reach production, and
+trusting a reverse proxy's ``X-Forwarded-*`` headers only when told to.
+
+Headers: the widget may be framed by anyone; nothing else may. The checkout page may
+load Stripe.js and talk to Stripe, and nothing else foreign; no other page loads any
+foreign script at all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
+
+from config import DEFAULT_SECRET_KEY
+
+# The Stripe emulator's stand-in credentials (config.py's defaults): fine on a
+# laptop, and a sign of a forgotten setting anywhere real.
+EMULATOR_CREDENTIALS = {
+    "STRIPE_SECRET_KEY": "sk_test_localstripe",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+    "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+}
+MIN_SECRET_KEY_LENGTH = 16
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+
+
+class UnsafeSettings(RuntimeError):
+    """The settings would run production with a known or missing secret."""
+
+
+def check_production_settings(config: Mapping[str, Any]) -> None:
+    """In production (``DONATION_DRIVE_ENV=production``) refuse a default or short
+    ``SECRET_KEY`` and the emulator's Stripe credentials; raise ``UnsafeSettings``
+    listing every setting to fix. Other environments are not checked."""
+    if config.get("ENV_NAME") != "production":
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            "SECRET_KEY is the development default or shorter than "
+            f"{MIN_SECRET_KEY_LENGTH} characters; set it to a long random value, e.g. "
+            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
+        )
+    for name, emulator_value in EMULATOR_CREDENTIALS.items():
+        if config.get(name) in (None, "", emulator_value):
+            problems.append(
+                f"{name} is unset or the Stripe emulator's; set it from your Stripe account"
+            )
+    if problems:
+        raise UnsafeSettings("refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def trust_proxy_headers(app: Flask) -> None:
+    """Behind a reverse proxy, read the client address, scheme, host, port and prefix
+    from ``X-Forwarded-*``, trusting as many hops of each as ``PROXY_FIX_X_*`` says.
+    All zero (the default) trusts none: a client could otherwise forge its address
+    and slip past rate limits."""
+    hops = {
+        name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}", 0) or 0)
+        for name in ("for", "proto", "host", "port", "prefix")
+    }
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=hops["for"],
+            x_proto=hops["proto"],
+            x_host=hops["host"],
+            x_port=hops["port"],
+            x_prefix=hops["prefix"],
+        )
 
 
 def _origin(url: str | None) -> str:
@@ -17,18 +83,25 @@ def _origin(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _is(prefix: str) -> bool:
+    return (request.endpoint or "").startswith(prefix)
+
+
 def content_security_policy() -> str:
     config = current_app.config
     stripe_js = _origin(config.get("STRIPE_JS_URL"))
     stripe_api = _origin(config.get("STRIPE_API_BASE")) or "https://api.stripe.com"
-    framable = request.endpoint is not None and request.endpoint.startswith("widget.")
     script_src = "'self'"
     connect_src = "'self'"
     frame_src = "'self'"  # the admin's live widget preview
-    if request.endpoint is not None and request.endpoint.startswith("checkout."):
-        script_src += f" {stripe_js}"
-        connect_src += f" {stripe_api} {stripe_js}"
-        frame_src = f"{stripe_js} https://hooks.stripe.com"
+    if _is("checkout.") and stripe_js:
+        # Stripe.js itself loads helpers from its own subdomains (Stripe's CSP guide).
+        stripe_scripts = stripe_js
+        if stripe_js == STRIPE_JS_ORIGIN:
+            stripe_scripts += " https://*.js.stripe.com"
+        script_src += f" {stripe_scripts}"
+        connect_src += f" {stripe_api}" + ("" if stripe_js == stripe_api else f" {stripe_js}")
+        frame_src = f"{stripe_scripts} https://hooks.stripe.com"
     return "; ".join(
         [
             "default-src 'self'",
@@ -40,7 +113,8 @@ def content_security_policy() -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            f"frame-ancestors {'*' if framable else 'none'}",
+            # The quotes matter: a bare `none` would be read as a host called "none".
+            "frame-ancestors " + ("*" if _is("widget.") else "'none'"),
         ]
     )
 
@@ -51,7 +125,7 @@ def apply_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if not (request.endpoint or "").startswith("widget."):
+    if not _is("widget."):
         headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

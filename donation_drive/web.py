@@ -32,9 +32,13 @@ def error_response(status: int, message: str, field: str | None = None):
 
 def register_web(app: Flask) -> None:
     from .admin import views as admin_views
+    from .health import bp as health_bp
+    from .openapi import bp as openapi_bp
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(admin_views.bp)
     app.add_template_filter(format_money, "money")
 

@@ -1,0 +1,239 @@
+"""Structured logs with request ids, and Prometheus metrics.
+
+Every request gets an id: the caller's ``X-Request-ID`` when it sends a sane one (a
+proxy in front usually does), else a fresh one. The id is echoed in the response and
+stamped on every log line written while the request runs. Logs are one JSON object
+per line on stderr (``LOG_FORMAT=text`` for people reading a terminal).
+
+The counters other modules bump live here, each behind a one-line helper
+(``count_donation_recorded``, ``count_webhook_failure``, ``count_email_failure``,
+``count_reconcile_finding``), so the metric names and labels are defined once.
+Prometheus metrics are process-wide by nature; under several gunicorn workers set
+``PROMETHEUS_MULTIPROC_DIR`` (before the app is imported) and ``/metrics`` adds up
+every worker's numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Ids a proxy or a client may hand us: short, printable, no spaces or quotes, so
+# they are safe to echo in a header and to write in a log line.
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
+REQUESTS = Counter(
+    "donation_drive_http_requests_total",
+    "HTTP requests answered, by endpoint, method and status code.",
+    ["endpoint", "method", "status"],
+)
+REQUEST_SECONDS = Histogram(
+    "donation_drive_http_request_duration_seconds",
+    "Time to answer an HTTP request, by endpoint.",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+DONATIONS_RECORDED = Counter(
+    "donation_drive_donations_recorded_total",
+    "Donations that started counting toward a drive's total, by payment method.",
+    ["method"],
+)
+WEBHOOK_FAILURES = Counter(
+    "donation_drive_webhook_failures_total",
+    "Webhook deliveries refused or events that failed to process, by provider and reason.",
+    ["provider", "reason"],
+)
+EMAIL_FAILURES = Counter(
+    "donation_drive_email_failures_total",
+    "Email delivery attempts that failed, by kind and whether a retry is due.",
+    ["kind", "outcome"],
+)
+RECONCILE_FINDINGS = Counter(
+    "donation_drive_reconcile_findings_total",
+    "Differences reconciliation found between the provider and the ledger, by kind.",
+    ["kind"],
+)
+
+
+# -- one-line helpers for other modules ---------------------------------------------
+
+
+def count_donation_recorded(method: str) -> None:
+    """A donation now counts toward its drive (call after the ledger commits)."""
+    DONATIONS_RECORDED.labels(method=str(method)).inc()
+
+
+def count_webhook_failure(reason: str, provider: str = "stripe") -> None:
+    """A webhook delivery was refused (bad signature, bad payload) or its event
+    failed to process. ``reason`` is a short fixed word, never an error message."""
+    WEBHOOK_FAILURES.labels(provider=provider, reason=reason).inc()
+
+
+def count_email_failure(kind: str, *, will_retry: bool) -> None:
+    """An email delivery attempt failed; ``will_retry`` False means it gave up."""
+    EMAIL_FAILURES.labels(kind=kind, outcome="retry" if will_retry else "gave_up").inc()
+
+
+def count_reconcile_finding(kind: str) -> None:
+    """Reconciliation recorded a finding of this kind."""
+    RECONCILE_FINDINGS.labels(kind=kind).inc()
+
+
+# -- request ids and logs -------------------------------------------------------------
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, or None outside a request."""
+    if not has_request_context():
+        return None
+    request_id = g.get("request_id")
+    if request_id is None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = request_id
+    return request_id
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps ``request_id`` on every record written while a request is served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
+        return True
+
+
+# Attributes every LogRecord has; anything else was passed in ``extra`` and is logged.
+_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "taskName",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id, any
+    ``extra`` fields, and the traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class _TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+
+def configure_logging(level: str = "INFO", log_format: str = "json") -> logging.Handler:
+    """Send the root logger's records to stderr, formatted; idempotent (the handler
+    is replaced, never doubled, when several apps are built in one process)."""
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_donation_drive", False):
+            root.removeHandler(existing)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._donation_drive = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else _TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return handler
+
+
+access_log = logging.getLogger("donation_drive.access")
+
+
+def _start_request() -> None:
+    g.request_started = time.perf_counter()
+    current_request_id()
+
+
+def _finish_request(response: Response) -> Response:
+    request_id = current_request_id()
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    # Endpoint names, not paths, keep the label set small whatever URLs are requested.
+    endpoint = request.endpoint or "unmatched"
+    REQUESTS.labels(endpoint=endpoint, method=request.method, status=response.status_code).inc()
+    REQUEST_SECONDS.labels(endpoint=endpoint).observe(elapsed)
+    if current_app.config.get("ACCESS_LOG", True):
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "remote_addr": request.remote_addr,
+            },
+        )
+    return response
+
+
+# -- /metrics -------------------------------------------------------------------------
+
+
+def metrics_text(multiproc_dir: str | None) -> bytes:
+    """The exposition text: this process's registry, or every worker's numbers added
+    up from ``multiproc_dir`` in multi-process mode."""
+    if multiproc_dir:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def metrics_view() -> Response:
+    token = current_app.config.get("METRICS_TOKEN")
+    if token and request.headers.get("Authorization") != f"Bearer {token}":
+        return Response("metrics need a bearer token\n", 401, mimetype="text/plain")
+    body = metrics_text(current_app.config.get("PROMETHEUS_MULTIPROC_DIR"))
+    response = Response(body, mimetype=CONTENT_TYPE_LATEST)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_observability(app: Flask) -> None:
+    """Logging, request ids, request metrics and the ``/metrics`` endpoint."""
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json"))
+    # First in line, so the timer starts before CSRF or rate-limit checks may answer.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
+    app.after_request(_finish_request)
+    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])

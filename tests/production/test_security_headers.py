@@ -1,0 +1,73 @@
+"""Security headers on representative pages: only the widget may be framed, only the
+checkout page may load Stripe.js, and every page gets nosniff and a referrer policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from donation_drive import create_app
+from donation_drive.extensions import db
+
+
+def csp(response) -> dict[str, str]:
+    directives = {}
+    for part in response.headers["Content-Security-Policy"].split(";"):
+        name, _, value = part.strip().partition(" ")
+        directives[name] = value
+    return directives
+
+
+@pytest.mark.parametrize(
+    "path", ["/widget/eoy", "/widget/eoy.svg", "/api/v1/drives/eoy", "/widget/embed.js"]
+)
+def test_widget_may_be_framed_by_any_site(client, drive, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert csp(response)["frame-ancestors"] == "*"
+    assert "X-Frame-Options" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/admin/login", "/healthz", "/api/openapi.json", "/metrics"])
+def test_other_pages_may_not_be_framed(client, drive, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert csp(response)["frame-ancestors"] == "'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_error_pages_get_the_same_headers(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert csp(response)["frame-ancestors"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/widget/eoy", "/admin/login", "/api/v1/drives/eoy"])
+def test_every_page_forbids_sniffing_and_limits_referrers(client, drive, path):
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("path", ["/widget/eoy", "/admin/login"])
+def test_pages_other_than_checkout_load_no_foreign_script(client, drive, path):
+    directives = csp(client.get(path))
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert "'unsafe-inline'" not in directives["style-src"]
+    assert directives["object-src"] == "'none'"
+
+
+def test_no_hsts_in_testing_or_development(client):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def test_hsts_outside_development(database_url, tmp_path):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "HSTS": True},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+        db.engine.dispose()
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
