@@ -16,6 +16,7 @@ class WidgetView:
     raised: str
     percent: str
     bar_percent: float
+    bar_value: str  # bar_percent as written in markup: "7.6", "100"
     donor_count: int
     summary: str
 
@@ -35,6 +36,7 @@ def widget_view(progress: Progress) -> WidgetView:
         raised=raised,
         percent=percent,
         bar_percent=progress.bar_percent,
+        bar_value=f"{progress.bar_percent:g}",
         donor_count=donors,
         summary=summary,
     )
