@@ -50,6 +50,8 @@ class Config:
     STRIPE_API_BASE = _env("STRIPE_API_BASE")
     STRIPE_JS_URL = _env("STRIPE_JS_URL", "https://js.stripe.com/v3/")
     STRIPE_WEBHOOK_TOLERANCE = _env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+    # Ask Stripe to email its own payment receipt too (real Stripe only; docs/checkout.md).
+    STRIPE_RECEIPT_EMAIL = _env_bool("STRIPE_RECEIPT_EMAIL", True)
 
     # Checkout limits, in minor units of the drive's currency.
     DONATION_MIN_AMOUNT = _env_int("DONATION_MIN_AMOUNT", 500)
@@ -59,6 +61,9 @@ class Config:
     ]
     CHECKOUT_RATE_LIMIT = _env("CHECKOUT_RATE_LIMIT", "10 per minute;30 per hour")
     CHECKOUT_EMAIL_RATE_LIMIT = _env("CHECKOUT_EMAIL_RATE_LIMIT", "5 per hour")
+    # "Cover the fee": Stripe's card fee, percent in basis points plus a fixed part.
+    CHECKOUT_FEE_BASIS_POINTS = _env_int("CHECKOUT_FEE_BASIS_POINTS", 290)
+    CHECKOUT_FEE_FIXED = _env_int("CHECKOUT_FEE_FIXED", 30)
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

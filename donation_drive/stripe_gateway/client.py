@@ -1,0 +1,71 @@
+"""One Stripe API client per app, built from the app's settings.
+
+Nothing here touches the SDK's global ``stripe.api_key``/``stripe.api_base``: two
+apps in one process (tests, a worker beside the web app) may talk to different
+Stripes, and each gets its own ``StripeClient``.
+
+``STRIPE_API_BASE`` pointing anywhere but ``*.stripe.com`` means the local emulator
+(``localstripe``). It speaks an older, smaller dialect of the API; the few places
+that differ ask ``settings().is_emulator`` and live in this package only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import stripe
+from flask import current_app
+
+_EXTENSION_KEY = "donation_drive.stripe_client"
+# A donor waits on these calls; better a clear "try again" than a hung page.
+REQUEST_TIMEOUT_SECONDS = 20
+NETWORK_RETRIES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    secret_key: str
+    publishable_key: str
+    api_base: str | None
+    webhook_secret: str
+    webhook_tolerance: int
+    send_receipt_email: bool
+
+    @property
+    def is_emulator(self) -> bool:
+        if not self.api_base:
+            return False
+        host = urlsplit(self.api_base).hostname or ""
+        return not (host == "stripe.com" or host.endswith(".stripe.com"))
+
+
+def settings() -> GatewaySettings:
+    config = current_app.config
+    return GatewaySettings(
+        secret_key=config["STRIPE_SECRET_KEY"],
+        publishable_key=config["STRIPE_PUBLISHABLE_KEY"],
+        api_base=(config.get("STRIPE_API_BASE") or None),
+        webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
+        webhook_tolerance=int(config["STRIPE_WEBHOOK_TOLERANCE"]),
+        send_receipt_email=bool(config.get("STRIPE_RECEIPT_EMAIL", True)),
+    )
+
+
+def stripe_client() -> stripe.StripeClient:
+    """The current app's client, created on first use and rebuilt if the key or
+    the API address changed."""
+    current = settings()
+    cache_key = (current.secret_key, current.api_base)
+    cached = current_app.extensions.get(_EXTENSION_KEY)
+    if cached is not None and cached[0] == cache_key:
+        return cached[1]
+    base_addresses = {"api": current.api_base.rstrip("/")} if current.api_base else None
+    client = stripe.StripeClient(
+        current.secret_key,
+        base_addresses=base_addresses,  # type: ignore[arg-type]
+        max_network_retries=NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
+    )
+    current_app.extensions[_EXTENSION_KEY] = (cache_key, client)
+    return client

@@ -1,0 +1,72 @@
+"""Signed webhook events: verify a delivery and give back a plain event."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from .client import settings
+from .errors import InvalidWebhook
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    """A verified Stripe event. ``payload`` is the whole event as sent (stored as
+    is); ``object`` is its ``data.object``."""
+
+    id: str
+    type: str
+    created: int  # unix seconds, Stripe's clock
+    object: dict[str, Any]
+    payload: dict[str, Any]
+
+
+def parse_event(payload: bytes | str, signature: str | None) -> ProviderEvent:
+    """Verify ``payload`` against its ``Stripe-Signature`` header with the webhook
+    secret and ``STRIPE_WEBHOOK_TOLERANCE`` (seconds), then parse it.
+
+    Raises ``InvalidWebhook`` (field ``signature`` or ``payload``) for a missing,
+    forged or stale signature, and for a body that is not a Stripe event.
+    """
+    current = settings()
+    try:
+        stripe.Webhook.construct_event(
+            payload,
+            signature,
+            current.webhook_secret,
+            tolerance=current.webhook_tolerance,
+            api_key=current.secret_key,
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise InvalidWebhook(f"signature refused: {exc.user_message}", "signature") from None
+    except ValueError:  # not UTF-8, or not JSON (it was signed, but it is no event)
+        raise InvalidWebhook("the body is not JSON", "payload") from None
+    except (AttributeError, TypeError):  # JSON, but not an object
+        raise InvalidWebhook("the body is not a Stripe event", "payload") from None
+    # Parsed again into plain dicts: this is what we store and read.
+    event = json.loads(payload)
+    if not isinstance(event, dict):
+        raise InvalidWebhook("the body is not a Stripe event", "payload")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    event_id, event_type, created = event.get("id"), event.get("type"), event.get("created")
+    if not (
+        isinstance(event_id, str)
+        and event_id
+        and len(event_id) <= 200
+        and isinstance(event_type, str)
+        and event_type
+        and len(event_type) <= 100
+        and isinstance(obj, dict)
+    ):
+        raise InvalidWebhook("the body is not a Stripe event", "payload")
+    return ProviderEvent(
+        id=event_id,
+        type=event_type,
+        created=created if isinstance(created, int) and not isinstance(created, bool) else 0,
+        object=obj,
+        payload=event,
+    )
