@@ -1,6 +1,6 @@
 """Imports every admin view module so their routes attach to the blueprint."""
 
-from . import auth, overview  # noqa: F401
+from . import auth, display, donations, exports, navigation, overview  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,300 @@
+"""Finding donations for the admin list and its CSV export: filters, search, sorting
+and keyset pagination.
+
+Every query is scoped to one drive, so it starts from an index whose first column is
+``drive_id``: ``ix_donations_drive_received`` (drive, received_at, id) serves the
+date order and date ranges, ``ix_donations_drive_amount`` the amount order and
+amount ranges. Pages are found by keyset ("rows after this one"), never by OFFSET,
+so page 2,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy.orm import lazyload
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..ledger.validation import clean_text, parse_amount
+from ..models import Donation, Drive, Method, Status
+
+PAGE_SIZE = 50
+EXPORT_BATCH = 1000
+SORTS = ("date", "amount", "name")
+DEFAULT_DIRECTION = {"date": "desc", "amount": "desc", "name": "asc"}
+_RECEIPT_RE = re.compile(r"^(?:DD-)?0*(\d{1,12})$", re.IGNORECASE)
+
+
+def _sort_key(sort: str) -> ColumnElement[Any]:
+    if sort == "amount":
+        return Donation.amount
+    if sort == "name":
+        # No index orders names (adding one is a schema change): a name sort sorts the
+        # drive's rows, which the drive_id index still narrows down.
+        return func.lower(func.coalesce(Donation.donor_name, ""))
+    return Donation.received_at
+
+
+@dataclass(frozen=True, slots=True)
+class DonationFilters:
+    """What the admin asked for. Dates are bounds in UTC (``received_before`` is
+    exclusive); amounts are minor units of the drive's currency, bounds included."""
+
+    drive: Drive
+    method: str | None = None
+    status: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    search: str | None = None
+    sort: str = "date"
+    direction: str = "desc"
+    # The form's own text, to show it back and to rebuild links.
+    form: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def descending(self) -> bool:
+        return self.direction == "desc"
+
+    def query_args(self, **extra: str) -> dict[str, str]:
+        """The filters as URL arguments (for page links and the export link)."""
+        args = {key: value for key, value in self.form if value}
+        args["drive"] = self.drive.slug
+        args.update({k: v for k, v in extra.items() if v})
+        return args
+
+    def form_value(self, name: str) -> str:
+        return dict(self.form).get(name, "")
+
+
+def _choice(value: str, allowed: Sequence[str], field: str) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise InvalidInput(f"choose one of {', '.join(allowed)}", field)
+    return value
+
+
+def _local_day(value: str, field: str, tz: tzinfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value[:40]!r} is not a date (use YYYY-MM-DD)", field) from None
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+FORM_FIELDS = ("method", "status", "from", "to", "min", "max", "q", "sort", "dir")
+
+
+def form_values(args: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The filter form's fields as typed (trimmed), to show them back."""
+    return tuple((name, (args.get(name) or "").strip()[:200]) for name in FORM_FIELDS)
+
+
+def parse_filters(args: Mapping[str, str], drive: Drive, tz: tzinfo) -> DonationFilters:
+    """Read the list's filters from request arguments. Dates are whole local days in
+    ``tz``; amounts are major units ("25", "25.50"). Raises ``InvalidInput`` naming
+    the field at fault."""
+    form = form_values(args)
+    raw = dict(form)
+    sort = _choice(raw["sort"], SORTS, "sort") or "date"
+    direction = _choice(raw["dir"], ("asc", "desc"), "dir") or DEFAULT_DIRECTION[sort]
+    received_from = _local_day(raw["from"], "from", tz)
+    last_day = _local_day(raw["to"], "to", tz)
+    received_before = None
+    if last_day is not None:
+        # The day after, at midnight local time: "to" includes its whole day.
+        next_day = last_day.date() + timedelta(days=1)
+        received_before = datetime.combine(next_day, time.min, tzinfo=tz)
+    if received_from and received_before and received_from >= received_before:
+        raise InvalidInput("the first day is after the last day", "to")
+    amount_min = parse_amount(raw["min"], drive.currency, "min") if raw["min"] else None
+    amount_max = parse_amount(raw["max"], drive.currency, "max") if raw["max"] else None
+    if amount_min and amount_max and amount_min > amount_max:
+        raise InvalidInput("the lowest amount is above the highest", "max")
+    return DonationFilters(
+        drive=drive,
+        method=_choice(raw["method"], [m.value for m in Method], "method"),
+        status=_choice(raw["status"], [s.value for s in Status], "status"),
+        received_from=received_from,
+        received_before=received_before,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        search=clean_text(raw["q"], "q", max_length=200),
+        sort=sort,
+        direction=direction,
+        form=form,
+    )
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    """Name, email, reference or payment id containing ``text`` (any case), or the
+    donation whose receipt number it is."""
+    matches = [
+        column.icontains(text, autoescape=True)
+        for column in (
+            Donation.donor_name,
+            Donation.donor_email,
+            Donation.reference,
+            Donation.provider_ref,
+        )
+    ]
+    receipt = _RECEIPT_RE.match(text)
+    if receipt:
+        matches.append(Donation.id == int(receipt.group(1)))
+    return or_(*matches)
+
+
+def filter_conditions(filters: DonationFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Donation.drive_id == filters.drive.id]
+    if filters.method:
+        conditions.append(Donation.method == filters.method)
+    if filters.status:
+        conditions.append(Donation.status == filters.status)
+    if filters.received_from:
+        conditions.append(Donation.received_at >= filters.received_from)
+    if filters.received_before:
+        conditions.append(Donation.received_at < filters.received_before)
+    if filters.amount_min:
+        conditions.append(Donation.amount >= filters.amount_min)
+    if filters.amount_max:
+        conditions.append(Donation.amount <= filters.amount_max)
+    if filters.search:
+        conditions.append(_search_condition(filters.search))
+    return conditions
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the sorted list: the sort key and id of one row."""
+
+    key: Any
+    id: int
+
+    def encode(self) -> str:
+        key = self.key.isoformat() if isinstance(self.key, datetime) else self.key
+        raw = json.dumps([key, self.id], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, sort: str) -> Cursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            key, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            if sort == "date":
+                key = datetime.fromisoformat(key)
+                if key.tzinfo is None:
+                    raise ValueError("naive")
+            elif sort == "amount":
+                key = int(key)
+            else:
+                key = str(key)
+            return cls(key, int(row_id))
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise InvalidInput(
+                "this page link is damaged; start from the first page", "page"
+            ) from None
+
+
+def _ordered(
+    statement: Select, filters: DonationFilters, cursor: Cursor | None, descending: bool
+) -> Select:
+    """Order by (key, id) and, given a cursor, keep only rows beyond it."""
+    key = _sort_key(filters.sort)
+    if cursor is not None:
+        # "key <= k AND (key < k OR id < i)": the first half is an index range the
+        # planner can seek to; the second breaks ties between equal keys by id.
+        if descending:
+            beyond = and_(key <= cursor.key, or_(key < cursor.key, Donation.id < cursor.id))
+        else:
+            beyond = and_(key >= cursor.key, or_(key > cursor.key, Donation.id > cursor.id))
+        statement = statement.where(beyond)
+    if descending:
+        return statement.order_by(key.desc(), Donation.id.desc())
+    return statement.order_by(key.asc(), Donation.id.asc())
+
+
+@dataclass(frozen=True, slots=True)
+class DonationPage:
+    donations: list[Donation]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def find_page(
+    filters: DonationFilters,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> DonationPage:
+    """One page of matching donations in the chosen order: the first page, the page
+    after cursor ``after`` or the page before cursor ``before``. One SQL statement."""
+    backwards = bool(before) and not after
+    cursor_text = before if backwards else after
+    cursor = Cursor.decode(cursor_text, filters.sort) if cursor_text else None
+    key = _sort_key(filters.sort).label("sort_key")
+    statement = (
+        select(Donation, key)
+        .where(*filter_conditions(filters))
+        # Rows share the drive the page already loaded; no join to fetch it again.
+        .options(lazyload(Donation.drive))
+    )
+    descending = filters.descending != backwards
+    statement = _ordered(statement, filters, cursor, descending).limit(size + 1)
+    rows = db.session.execute(statement).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    cursors = [Cursor(row.sort_key, row.Donation.id).encode() for row in rows]
+    if backwards:
+        has_next, has_previous = True, more
+    else:
+        has_next, has_previous = more, cursor is not None
+    return DonationPage(
+        donations=[row.Donation for row in rows],
+        next_cursor=cursors[-1] if rows and has_next else None,
+        previous_cursor=cursors[0] if rows and has_previous else None,
+    )
+
+
+def iter_matching(
+    filters: DonationFilters, columns: Sequence[Any], *, batch_size: int = EXPORT_BATCH
+) -> Iterator[Row]:
+    """Every matching donation in the chosen order, as rows of ``columns``, fetched in
+    keyset batches so memory stays flat however many there are."""
+    key = _sort_key(filters.sort).label("sort_key")
+    cursor: Cursor | None = None
+    while True:
+        statement = select(*columns, Donation.id.label("row_id"), key).where(
+            *filter_conditions(filters)
+        )
+        statement = _ordered(statement, filters, cursor, filters.descending).limit(batch_size)
+        rows = db.session.execute(statement).all()
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        cursor = Cursor(rows[-1].sort_key, rows[-1].row_id)
+
+
+def with_sort(filters: DonationFilters, sort: str) -> dict[str, str]:
+    """URL arguments that sort by ``sort``, flipping the direction when it already is."""
+    if filters.sort == sort:
+        direction = "asc" if filters.descending else "desc"
+    else:
+        direction = DEFAULT_DIRECTION[sort]
+    form = tuple((k, v) for k, v in filters.form if k not in ("sort", "dir"))
+    return replace(filters, form=form).query_args(sort=sort, dir=direction)

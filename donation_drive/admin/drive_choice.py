@@ -1,0 +1,27 @@
+"""Which drive an admin page shows: the one named in ``?drive=``, else the newest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UnknownDrive
+from ..ledger import list_drives
+from ..models import Drive
+
+
+@dataclass(frozen=True, slots=True)
+class DriveChoice:
+    drive: Drive | None  # None only when there are no drives at all
+    drives: list[Drive]  # newest first, for the switcher
+
+
+def choose_drive(slug: str | None) -> DriveChoice:
+    """The drive called ``slug``, or the newest (latest start) when none is given.
+    Raises ``UnknownDrive`` for a slug that names no drive."""
+    drives = list_drives()
+    if not slug:
+        return DriveChoice(drives[0] if drives else None, drives)
+    for drive in drives:
+        if drive.slug == slug:
+            return DriveChoice(drive, drives)
+    raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
