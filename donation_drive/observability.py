@@ -15,6 +15,7 @@ every worker's numbers.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -23,7 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -38,6 +39,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Ids a proxy or a client may hand us: short, printable, no spaces or quotes, so
 # they are safe to echo in a header and to write in a log line.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+_ENVIRON_ID = "donation_drive.request_id"
+_ENVIRON_STARTED = "donation_drive.request_started"
 
 REQUESTS = Counter(
     "donation_drive_http_requests_total",
@@ -75,9 +78,11 @@ RECONCILE_FINDINGS = Counter(
 # -- one-line helpers for other modules ---------------------------------------------
 
 
-def count_donation_recorded(method: str) -> None:
-    """A donation now counts toward its drive (call after the ledger commits)."""
-    DONATIONS_RECORDED.labels(method=str(method)).inc()
+def count_donation_recorded(method: str, *, counted: bool = True) -> None:
+    """A donation now counts toward its drive (call after the ledger commits);
+    ``counted`` False (a replayed payment) counts nothing."""
+    if counted:
+        DONATIONS_RECORDED.labels(method=str(method)).inc()
 
 
 def count_webhook_failure(reason: str, provider: str = "stripe") -> None:
@@ -103,11 +108,13 @@ def current_request_id() -> str | None:
     """The id of the request being served, or None outside a request."""
     if not has_request_context():
         return None
-    request_id = g.get("request_id")
+    # Kept on the request, not on ``g``: an app context (and its ``g``) can outlive
+    # one request, as it does in tests and CLI commands.
+    request_id = request.environ.get(_ENVIRON_ID)
     if request_id is None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        g.request_id = request_id
+        request.environ[_ENVIRON_ID] = request_id
     return request_id
 
 
@@ -176,7 +183,7 @@ access_log = logging.getLogger("donation_drive.access")
 
 
 def _start_request() -> None:
-    g.request_started = time.perf_counter()
+    request.environ[_ENVIRON_STARTED] = time.perf_counter()
     current_request_id()
 
 
@@ -184,7 +191,7 @@ def _finish_request(response: Response) -> Response:
     request_id = current_request_id()
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    started = g.get("request_started")
+    started = request.environ.get(_ENVIRON_STARTED)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     # Endpoint names, not paths, keep the label set small whatever URLs are requested.
     endpoint = request.endpoint or "unmatched"
@@ -222,7 +229,8 @@ def metrics_text(multiproc_dir: str | None) -> bytes:
 
 def metrics_view() -> Response:
     token = current_app.config.get("METRICS_TOKEN")
-    if token and request.headers.get("Authorization") != f"Bearer {token}":
+    presented = request.headers.get("Authorization", "")
+    if token and not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
         return Response("metrics need a bearer token\n", 401, mimetype="text/plain")
     body = metrics_text(current_app.config.get("PROMETHEUS_MULTIPROC_DIR"))
     response = Response(body, mimetype=CONTENT_TYPE_LATEST)

@@ -23,6 +23,7 @@ from ..emails.outbox import cancel_unsent_receipts, queue_receipt
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models import OFFLINE_METHODS, Donation, DonationEvent, Drive, Method, Status, utcnow
+from ..observability import count_donation_recorded
 from .totals import invalidate_progress
 from .validation import check_minor_units, clean_text, validate_currency, validate_email
 
@@ -200,6 +201,7 @@ def record_offline_donation(
 
     result = _in_transaction(work, attempts=1)
     _after_commit(drive.id)
+    count_donation_recorded(method)
     return result
 
 
@@ -368,6 +370,7 @@ def record_provider_payment(
 
     result = _in_transaction(work)
     _after_commit(drive.id)
+    count_donation_recorded(result.donation.method, counted=result.counted)
     return result
 
 

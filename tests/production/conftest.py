@@ -40,3 +40,27 @@ def unmigrated_app(tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_database_url(request, tmp_path_factory) -> str:
+    """A fresh, migrated database shared by one module's tests (for tests that start
+    servers, which are too slow to start once per test)."""
+    from ..conftest import TEST_DATABASE
+
+    if TEST_DATABASE == "postgresql":
+        import uuid
+
+        import psycopg
+
+        cluster = request.getfixturevalue("postgres")
+        template = request.getfixturevalue("postgres_template")
+        name = f"m_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return cluster.sqlalchemy_url(name)
+    import shutil
+
+    path = tmp_path_factory.mktemp("module-db") / "module.sqlite3"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
