@@ -142,8 +142,13 @@ def parse_datetime(
     if parsed.tzinfo is None:
         try:
             parsed = parsed.replace(tzinfo=ZoneInfo(tz))
-        except ZoneInfoNotFoundError:
-            raise InvalidInput(f"unknown time zone {tz!r}", "timezone") from None
-    if not 1970 <= parsed.astimezone(UTC).year <= 9998:
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # Not a zone name: unknown, path-like ("/etc/passwd") or a folder ("America").
+            raise InvalidInput(f"unknown time zone {str(tz)[:40]!r}", "timezone") from None
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's ends
+        raise InvalidInput("the date is out of range", field) from None
+    if not 1970 <= in_utc.year <= 9998:
         raise InvalidInput("the date is out of range", field)
-    return parsed.astimezone(UTC)
+    return in_utc
