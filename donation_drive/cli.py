@@ -33,10 +33,13 @@ def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def register_cli(app: Flask) -> None:
     from .admin.commands import admin_cli
     from .commands import demo_command, dev_command, donation_cli, drive_cli
+    from .emails.commands import resend_receipt_command, send_emails_command
     from .health import guard_cli_commands
 
     for command in (drive_cli, donation_cli, demo_command, dev_command, admin_cli):
         app.cli.add_command(command)
+    app.cli.add_command(send_emails_command)
+    app.cli.add_command(resend_receipt_command)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready
 
 

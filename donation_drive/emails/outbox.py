@@ -13,8 +13,20 @@ from ..models import Donation, OutboxEmail, utcnow
 RECEIPT = "receipt"
 
 
+RESEND_PREFIX = "resend"
+
+
 def receipt_key(donation_id: int) -> str:
     return f"{RECEIPT}:{donation_id}"
+
+
+def resend_key(donation_id: int, number: int) -> str:
+    """The key of the ``number``-th copy of a receipt an admin asked for."""
+    return f"{RESEND_PREFIX}:{donation_id}:{number}"
+
+
+def is_resend(email: OutboxEmail) -> bool:
+    return email.dedupe_key.startswith(f"{RESEND_PREFIX}:")
 
 
 def queue_receipt(donation: Donation) -> OutboxEmail | None:

@@ -1,0 +1,37 @@
+"""CLI: ``donation-drive send-emails`` and ``donation-drive resend-receipt``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import domain_errors
+
+
+@click.command("send-emails", help="Send the outbox emails that are due (receipts), once each.")
+@click.option(
+    "--limit", default=500, show_default=True, type=click.IntRange(min=1), help="At most this many."
+)
+@with_appcontext
+@domain_errors
+def send_emails_command(limit: int) -> None:
+    from .sender import send_due_emails
+
+    report = send_due_emails(limit=limit)
+    click.echo(report.summary())
+
+
+@click.command("resend-receipt", help="Queue a copy of a donation's receipt.")
+@click.argument("donation_id", type=int)
+@click.option("--to", "to_address", default=None, help="Send to this address instead.")
+@click.option("--requested-by", default="cli", show_default=True, help="Who asked, for the record.")
+@with_appcontext
+@domain_errors
+def resend_receipt_command(donation_id: int, to_address: str | None, requested_by: str) -> None:
+    from .resend import resend_receipt
+
+    email = resend_receipt(donation_id, to_address=to_address, requested_by=requested_by)
+    click.echo(
+        f"Queued a copy of receipt {email.donation.receipt_number} to {email.to_address} "
+        f"(outbox email {email.id}); `donation-drive send-emails` or the worker sends it."
+    )

@@ -1,0 +1,159 @@
+"""The thank-you receipt: whether it may still go out, and what it says.
+
+Content comes from Jinja templates under ``templates/emails/`` (``receipt.html``,
+``receipt.txt``, ``receipt_subject.txt``, ``base.html``); an organisation overrides
+any of them by putting a file of the same name under ``<instance>/templates/emails/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, tzinfo
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date
+from flask import current_app, render_template
+
+from ..formatting import format_money, format_percent
+from ..ledger.totals import drive_progress
+from ..models import Donation, Method, OutboxEmail, Status
+from .headers import envelope_sender, one_line, recipient, sender_domain, stable_message_id
+from .outbox import is_resend
+
+log = logging.getLogger(__name__)
+
+FRIEND = "Friend"
+
+METHOD_LABELS: dict[str, str] = {
+    Method.CARD: "Card",
+    Method.PAYPAL: "PayPal",
+    Method.CHECK: "Check",
+    Method.AMAZON_GIFT_CARD: "Amazon gift card",
+    Method.BITCOIN: "Bitcoin",
+    Method.CASH: "Cash",
+    Method.OTHER: "Other",
+}
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method.replace("_", " ").capitalize())
+
+
+def reason_not_to_send(donation: Donation | None) -> str | None:
+    """Why a receipt must not go out (None when it may): checked right before each
+    send, so money refunded or voided while the email waited gets no thank-you."""
+    if donation is None:
+        return "the donation no longer exists"
+    if donation.status == Status.VOIDED:
+        return "donation voided"
+    if donation.status != Status.SUCCEEDED:
+        return f"payment {donation.status}: no money was received"
+    if donation.refunded_amount >= donation.amount:
+        return "payment refunded before the receipt was sent"
+    if (
+        donation.dispute_status == "lost"
+        and donation.refunded_amount + donation.disputed_amount >= donation.amount
+    ):
+        return "payment lost to a dispute before the receipt was sent"
+    return None
+
+
+def _timezone() -> tzinfo:
+    # ADMIN_TIMEZONE is the organisation's zone; a receipt dated in it puts a gift made
+    # late on 31 December in the right tax year.
+    name = current_app.config.get("ADMIN_TIMEZONE") or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("ADMIN_TIMEZONE %r is not a known time zone; receipts use UTC", name)
+        return ZoneInfo("UTC")
+
+
+def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
+    """Everything the receipt templates may show. Donor text is passed as is: the HTML
+    template autoescapes it, and it never reaches a header from here."""
+    config = current_app.config
+    drive = donation.drive
+    locale = drive.locale or config.get("DEFAULT_LOCALE") or "en_US"
+    currency = donation.currency
+
+    def money(amount: int) -> str:
+        return format_money(amount, currency, locale)
+
+    progress = drive_progress(drive.slug, fresh=True)
+    received = donation.received_at.astimezone(_timezone())
+    net = donation.amount - donation.refunded_amount
+    base_url = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    address = (config.get("ORG_ADDRESS") or "").replace("\\n", "\n")
+    return {
+        "lang": locale.replace("_", "-"),
+        "donor_name": one_line(donation.donor_name) or FRIEND,
+        "amount": money(donation.amount),
+        "refunded": money(donation.refunded_amount) if donation.refunded_amount else None,
+        "net_amount": money(net) if donation.refunded_amount else None,
+        "date": format_date(received.date(), format="long", locale=locale),
+        "method": method_label(donation.method),
+        "reference": donation.reference,
+        "receipt_number": donation.receipt_number,
+        "message": donation.message,
+        "is_copy": is_copy,
+        "org_name": config.get("ORG_NAME") or "",
+        "org_address_lines": [line.strip() for line in address.splitlines() if line.strip()],
+        "tax_statement": config.get("ORG_TAX_STATEMENT") or "",
+        "drive_title": drive.title,
+        "drive_url": f"{base_url}/donate/{drive.slug}",
+        "raised": format_money(progress.raised_amount, progress.currency, locale, whole=True),
+        "goal": format_money(progress.goal_amount, progress.currency, locale, whole=True),
+        "percent": format_percent(progress.percent, locale),
+        "donor_count": progress.donor_count,
+    }
+
+
+def _subject(context: dict[str, Any]) -> str:
+    # The subject sees no donor text at all: only the organisation, the drive and the
+    # receipt number. one_line() also folds whatever an overriding template emits.
+    allowed = ("org_name", "drive_title", "receipt_number", "amount", "date", "is_copy")
+    text = render_template("emails/receipt_subject.txt", **{k: context[k] for k in allowed})
+    return one_line(text) or f"Receipt {context['receipt_number']}"
+
+
+def compose_receipt(email: OutboxEmail, donation: Donation, *, now: datetime) -> EmailMessage:
+    """The receipt for one outbox row as a MIME message (text and HTML alternatives).
+
+    Raises ``InvalidRecipient`` when the row's address cannot be used, and whatever
+    Jinja raises when an overriding template is broken.
+    """
+    config = current_app.config
+    context = receipt_context(donation, is_copy=is_resend(email))
+    context["subject"] = _subject(context)
+    text = render_template("emails/receipt.txt", **context)
+    html = render_template("emails/receipt.html", **context)
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = context["subject"]
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = recipient(donation.donor_name, email.to_address)
+    if config.get("MAIL_REPLY_TO"):
+        message["Reply-To"] = config["MAIL_REPLY_TO"]
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = stable_message_id(
+        email.kind,
+        email.id,
+        email.dedupe_key,
+        email.created_at.isoformat(),
+        sender_domain(config["MAIL_FROM"]),
+    )
+    # RFC 3834: an automatic message; asks vacation responders not to answer it.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def envelope_from() -> str:
+    return envelope_sender(current_app.config["MAIL_FROM"])
