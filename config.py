@@ -104,6 +104,8 @@ class Config:
     SEND_EMAILS_INTERVAL = _env_int("SEND_EMAILS_INTERVAL", 60)
     RECONCILE_OVERLAP_SECONDS = _env_int("RECONCILE_OVERLAP_SECONDS", 3600)
     JOB_LEASE_SECONDS = _env_int("JOB_LEASE_SECONDS", 600)
+    # A payment reconcile records is "missing webhooks" only once it is this old.
+    RECONCILE_WEBHOOK_GRACE_SECONDS = _env_int("RECONCILE_WEBHOOK_GRACE_SECONDS", 300)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -38,6 +38,11 @@ def register_cli(app: Flask) -> None:
 
     for command in (drive_cli, donation_cli, demo_command, dev_command, admin_cli):
         app.cli.add_command(command)
+    from .jobs import worker_command
+    from .reconcile.commands import reconcile_command
+
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(send_emails_command)
     app.cli.add_command(resend_receipt_command)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready

@@ -1,0 +1,60 @@
+"""``donation-drive reconcile``: one run now, its counts and findings printed."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import domain_errors
+from ..ledger.validation import parse_datetime
+from ..models import ReconcileRun
+
+
+@click.command("reconcile", help="Compare Stripe with the ledger once and repair the gaps.")
+@click.option(
+    "--since",
+    default=None,
+    help="Look back at least to this date (ISO, UTC unless given). "
+    "Default: the last successful run's start, less RECONCILE_OVERLAP_SECONDS.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what a run would do; write nothing.")
+@with_appcontext
+@domain_errors
+def reconcile_command(since: str | None, dry_run: bool) -> None:
+    from ..jobs import RECONCILE
+    from ..leases import LeaseBusy, held_lease
+    from . import abandon_interrupted_runs, reconcile_payments
+
+    since_at = parse_datetime(since, "since") if since else None
+    if dry_run:
+        # A dry run writes nothing, so it may run beside a real one.
+        run = reconcile_payments(since_at, dry_run=True)
+    else:
+        try:
+            with held_lease(RECONCILE) as lease:
+                abandon_interrupted_runs()
+                run = reconcile_payments(since_at, heartbeat=lease.keep_alive)
+        except LeaseBusy as exc:
+            raise click.ClickException(f"not started: {exc}") from None
+    _print_run(run)
+    if run.status != "succeeded":
+        raise SystemExit(1)
+
+
+def _print_run(run: ReconcileRun) -> None:
+    label = "Dry run" if run.dry_run else f"Run {run.id}"
+    window = run.since.isoformat(timespec="seconds") if run.since else "the beginning"
+    click.echo(f"{label} {run.status} (Stripe records from {window})")
+    click.echo(
+        f"checked {run.checked}, created {run.created}, "
+        f"updated {run.updated}, flagged {run.flagged}"
+    )
+    if run.error:
+        click.echo(f"error: {run.error}", err=True)
+    findings = run.findings
+    if not findings:
+        click.echo("No findings.")
+        return
+    click.echo(f"{len(findings)} finding(s):")
+    for finding in findings:
+        click.echo(f"- [{finding.kind}] {finding.message}")
