@@ -1,6 +1,17 @@
 """Imports every admin view module so their routes attach to the blueprint."""
 
-from . import auth, display, donations, exports, navigation, overview  # noqa: F401
+from . import (  # noqa: F401
+    auth,
+    display,
+    donations,
+    drives,
+    entry,
+    exports,
+    imports,
+    navigation,
+    operations,
+    overview,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]
