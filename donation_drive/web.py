@@ -32,11 +32,15 @@ def error_response(status: int, message: str, field: str | None = None):
 
 def register_web(app: Flask) -> None:
     from .admin import views as admin_views
+    from .checkout.views import bp as checkout_bp
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
+    from .webhooks.views import bp as webhooks_bp
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(admin_views.bp)

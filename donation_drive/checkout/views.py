@@ -1,0 +1,145 @@
+"""Donor pages: the checkout form, the payment endpoint its script calls, the
+thank-you page and the cancel page. Views parse and check, call one function of
+``payments``, and render; rate limits and the attempt log sit in front."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from ..errors import DonationDriveError, InvalidInput, NotFound
+from ..extensions import db, limiter
+from ..formatting import format_money, minor_to_input
+from ..ledger import drive_progress, get_drive
+from ..models import Donation, Drive
+from ..stripe_gateway import PaymentDeclined, PaymentServiceUnavailable
+from ..widget.presentation import widget_view
+from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
+from .fees import fee_terms_text
+from .form import amount_limits, parse_donation_form
+from .links import donation_id_from, thank_you_url
+from .payments import catch_up_with_stripe, start_card_payment
+from .rate_limits import email_key, email_limit, ip_limit, log_limited_attempt, no_email_given
+
+bp = Blueprint("checkout", __name__)
+
+
+def _private(response: Response) -> Response:
+    # Pages with a CSRF token or a donor's details: never in a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _amount_choices(drive: Drive) -> list[dict[str, str]]:
+    return [
+        {
+            "value": minor_to_input(amount, drive.currency),
+            "label": format_money(amount, drive.currency, drive.locale, whole=True),
+        }
+        for amount in current_app.config["DONATION_PRESET_AMOUNTS"]
+    ]
+
+
+@bp.get("/donate/<slug>")
+def donate(slug: str) -> Response:
+    drive = get_drive(slug)
+    low, high = amount_limits()
+    html = render_template(
+        "checkout/donate.html",
+        drive=drive,
+        progress=widget_view(drive_progress(slug)),
+        presets=_amount_choices(drive),
+        min_amount=format_money(low, drive.currency, drive.locale),
+        max_amount=format_money(high, drive.currency, drive.locale),
+        min_input=minor_to_input(low, drive.currency),
+        max_input=minor_to_input(high, drive.currency),
+        fee_terms=fee_terms_text(drive.currency, drive.locale),
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+        stripe_js_url=current_app.config["STRIPE_JS_URL"],
+    )
+    return _private(Response(html, mimetype="text/html"))
+
+
+def _outcome_of(exc: DonationDriveError) -> str:
+    if isinstance(exc, PaymentDeclined):
+        return DECLINED
+    if isinstance(exc, PaymentServiceUnavailable):
+        return PROVIDER_ERROR
+    return REJECTED
+
+
+@bp.post("/donate/<slug>/payments")
+@limiter.limit(ip_limit, on_breach=log_limited_attempt)
+@limiter.limit(
+    email_limit, key_func=email_key, exempt_when=no_email_given, on_breach=log_limited_attempt
+)
+def start_payment(slug: str) -> Response:
+    """JSON in (the form plus a Stripe.js card token), JSON out: where to go next,
+    and the client secret when the card needs 3-D Secure. Errors are JSON too,
+    with the field at fault."""
+    data = request.get_json(silent=True)
+    email = data.get("email") if isinstance(data, dict) else None
+    drive: Drive | None = None
+    amount: int | None = None
+    try:
+        drive = get_drive(slug)
+        if data is None:
+            raise InvalidInput("send the donation form as JSON", "payload")
+        form = parse_donation_form(data, drive)
+        amount = form.total
+        outcome = start_card_payment(drive, form)
+    except DonationDriveError as exc:
+        log_attempt(
+            drive_id=drive.id if drive else None,
+            ip=request.remote_addr,
+            email=email if isinstance(email, str) else None,
+            amount=amount,
+            outcome=_outcome_of(exc),
+            error=str(exc),
+        )
+        raise
+    log_attempt(
+        drive_id=drive.id,
+        ip=request.remote_addr,
+        email=form.donor.email,
+        amount=amount,
+        outcome=outcome.status,
+    )
+    body: dict[str, object] = {
+        "status": outcome.status,
+        "redirect": thank_you_url(drive.slug, outcome.donation_id),
+    }
+    if outcome.client_secret:
+        body["client_secret"] = outcome.client_secret
+    return jsonify(body)
+
+
+@bp.get("/donate/<slug>/thank-you/<token>")
+def thank_you(slug: str, token: str) -> Response:
+    donation = db.session.get(Donation, donation_id_from(token))
+    if donation is None or donation.drive.slug != slug:
+        raise NotFound("this thank-you link is not valid", "token")
+    donation = catch_up_with_stripe(donation)
+    progress = drive_progress(slug, fresh=True)
+    html = render_template(
+        "checkout/thank_you.html",
+        drive=donation.drive,
+        donation=donation,
+        progress=widget_view(progress),
+        amount=format_money(donation.amount, donation.currency, donation.drive.locale),
+        fee=format_money(donation.fee_covered_amount, donation.currency, donation.drive.locale)
+        if donation.fee_covered_amount
+        else None,
+    )
+    return _private(Response(html, mimetype="text/html"))
+
+
+@bp.get("/donate/<slug>/cancel")
+def cancel(slug: str) -> Response:
+    drive = get_drive(slug)
+    html = render_template(
+        "checkout/cancel.html",
+        drive=drive,
+        progress=widget_view(drive_progress(slug)),
+        donate_url=url_for("checkout.donate", slug=slug),
+    )
+    return _private(Response(html, mimetype="text/html"))

@@ -1,0 +1,36 @@
+"""``POST /webhooks/stripe``: Stripe's signed events. Exempt from CSRF (Stripe
+cannot hold a session) and authenticated by the signature instead."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..errors import InvalidInput
+from ..extensions import csrf
+from ..observability import count_webhook_failure
+from ..stripe_gateway import InvalidWebhook, parse_event
+from .intake import receive_event
+
+bp = Blueprint("webhooks", __name__)
+
+# Stripe's events are a few kilobytes; anything far larger is not one of them.
+MAX_PAYLOAD_BYTES = 1_000_000
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook() -> tuple[Response, int]:
+    if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+        count_webhook_failure("too_large")
+        raise InvalidInput("the body is too large for a Stripe event", "payload")
+    payload = request.get_data(cache=False)
+    try:
+        event = parse_event(payload, request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as exc:
+        count_webhook_failure("bad_signature" if exc.field == "signature" else "bad_payload")
+        raise
+    result = receive_event(event)
+    body = {"received": True, "event": event.id, "status": result.status}
+    if result.detail and result.http_status >= 500:
+        body["error"] = result.detail
+    return jsonify(body), result.http_status

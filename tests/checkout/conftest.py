@@ -1,0 +1,6 @@
+from ..stripe_gateway.fixtures import (  # noqa: F401 - fixtures
+    app_overrides,
+    emulator,
+    emulator_webhooks,
+    webhook_secret,
+)
