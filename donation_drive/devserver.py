@@ -51,5 +51,17 @@ def run_development(host: str, port: int) -> None:
     click.echo(f"Progress:  {public_url}/api/v1/drives/{DEMO_SLUG}")
     click.echo(f"Checkout:  {public_url}/donate/{DEMO_SLUG}")
     click.echo(f"Admin:     {public_url}/admin/")
+    _start_background_worker(app)
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _start_background_worker(app) -> None:
+    """The scheduled jobs (reconcile, emails) in this process, so development needs
+    no second terminal; the job leases keep a separate ``worker`` from doubling them."""
+    from .jobs import Worker
+
+    worker = Worker(app)
+    worker.start_background()
+    atexit.register(worker.stop)
+    click.echo(f"Worker:    {', '.join(job.name for job in worker.jobs)} (in the background)")
