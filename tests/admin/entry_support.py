@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -76,3 +78,27 @@ def record_check(drive: Drive, amount: int = 10_000, **donor: str) -> Donation:
         donor=DonorDetails(**({"name": "Grace Hopper", "email": "grace@example.org"} | donor)),
         reference="2001",
     )
+
+
+def upload_csv(client, content: str | bytes, filename: str = "donations.csv", **form: str):
+    """Post a CSV file to the import form, as a browser would."""
+    raw = content.encode() if isinstance(content, str) else content
+    data = {
+        "csrf_token": csrf_token(client),
+        "drive": "eoy",
+        "format": "auto",
+        "date_order": "auto",
+        "file": (io.BytesIO(raw), filename),
+        **form,
+    }
+    return client.post("/admin/import", data=data, content_type="multipart/form-data")
+
+
+def confirm_token(preview_html: str) -> str:
+    match = re.search(r'name="token"[^>]*value="([^"]+)"', preview_html)
+    assert match, "the preview offers no confirmation"
+    return match.group(1)
+
+
+def confirm_import(client, preview_html: str):
+    return post_form(client, "/admin/import/confirm", {"token": confirm_token(preview_html)})
