@@ -56,6 +56,12 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name)
+        body, status = error_response(exc.code or 500, exc.description or exc.name)
+        response = app.make_response((body, status))
+        # Keep the headers the error carries besides its body: Allow on a 405 (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     app.after_request(apply_security_headers)
