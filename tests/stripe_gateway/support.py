@@ -247,3 +247,27 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 15.0, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+def pay_at_stripe(
+    amount: int,
+    *,
+    drive_slug: str | None = "eoy",
+    donation_id: int | None = None,
+    card: str = "pm_card_visa",
+    currency: str = "USD",
+):
+    """A succeeded PaymentIntent at the (emulated) Stripe, made as checkout makes
+    them but without touching the ledger: only its events will tell us."""
+    from donation_drive.stripe_gateway import PaymentMetadata, confirm_payment, create_payment
+
+    key = new_id("test")
+    intent = create_payment(
+        amount=amount,
+        currency=currency,
+        card_token=card,
+        metadata=PaymentMetadata(drive_slug=drive_slug, donation_id=donation_id),
+        receipt_email=None,
+        idempotency_key=f"{key}-create",
+    )
+    return confirm_payment(intent.id, idempotency_key=f"{key}-confirm")
