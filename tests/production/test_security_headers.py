@@ -71,3 +71,52 @@ def test_hsts_outside_development(database_url, tmp_path):
         response = app.test_client().get("/healthz")
         db.engine.dispose()
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def _app_with(database_url, tmp_path, **settings):
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, **settings},
+        instance_path=str(tmp_path / "instance"),
+    )
+
+
+def test_checkout_may_load_stripe_js_from_stripe_and_nothing_else_foreign(client, drive):
+    response = client.get("/donate/eoy")
+    assert response.status_code == 200
+    directives = csp(response)
+    assert directives["script-src"] == "'self' https://js.stripe.com https://*.js.stripe.com"
+    assert directives["connect-src"] == "'self' https://api.stripe.com https://js.stripe.com"
+    assert (
+        directives["frame-src"]
+        == "https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
+    )
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["style-src"] == "'self'"
+    assert '<script src="https://js.stripe.com/v3/"></script>' in response.get_data(as_text=True)
+
+
+def test_checkout_csp_follows_the_configured_stripe_js_origin(database_url, tmp_path):
+    emulator = "http://127.0.0.1:8420"
+    app = _app_with(
+        database_url,
+        tmp_path,
+        STRIPE_JS_URL=f"{emulator}/js.stripe.com/v3/",
+        STRIPE_API_BASE=emulator,
+    )
+    with app.app_context():
+        from donation_drive.ledger import create_drive
+        from donation_drive.ledger.validation import parse_datetime
+
+        create_drive(
+            slug="eoy",
+            title="End of the Year",
+            goal_amount=100_000,
+            currency="USD",
+            starts_at=parse_datetime("2026-11-15", "starts"),
+            ends_at=parse_datetime("2026-12-31", "ends", end_of_day=True),
+        )
+        directives = csp(app.test_client().get("/donate/eoy"))
+        db.engine.dispose()
+    assert directives["script-src"] == f"'self' {emulator}"
+    assert directives["connect-src"] == f"'self' {emulator}"
+    assert "stripe.com" not in directives["script-src"]
