@@ -355,6 +355,10 @@ def record_provider_payment(
                 donation.currency,
             )
         donation.amount, donation.currency = amount, currency
+        # A refund or dispute event can arrive before the payment's success (events
+        # come in any order); what it recorded can never exceed what was paid.
+        donation.refunded_amount = min(donation.refunded_amount, amount)
+        donation.disputed_amount = min(donation.disputed_amount, amount)
         donation.status = Status.SUCCEEDED
         donation.received_at = received_at
         donation.failure_reason = None
