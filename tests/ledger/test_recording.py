@@ -204,3 +204,40 @@ def test_hostile_donor_text_is_cleaned_not_refused(drive):
     )
     assert "\n" not in donation.donor_name and "\r" not in donation.donor_name
     assert donation.donor_name.startswith("<script>")  # stored as typed; escaped on output
+
+
+def test_refund_seen_before_a_smaller_payment_succeeds_is_capped_at_what_was_paid(drive):
+    from donation_drive.ledger import attach_provider_ref, create_pending_card_donation
+
+    pending = create_pending_card_donation(drive, amount=5_000, donor=DonorDetails())
+    attach_provider_ref(pending.id, "pi_early_refund")
+    # Events out of order: the full refund first, then success for a smaller amount.
+    apply_provider_refund("stripe", "pi_early_refund", refunded_total=5_000, actor="webhook")
+    result = record_provider_payment(
+        provider="stripe",
+        provider_ref="pi_early_refund",
+        drive=drive,
+        amount=1_000,
+        currency="USD",
+        received_at=NOW,
+        actor="webhook",
+    )
+
+    assert result.donation.refunded_amount == 1_000
+    assert raised(drive) == 0
+    assert recount_drive(drive.id) == (0, 0)
+
+
+def test_payment_in_another_currency_than_the_drive_is_refused(drive):
+    with pytest.raises(InvalidInput) as error:
+        record_provider_payment(
+            provider="stripe",
+            provider_ref="pi_eur",
+            drive=drive,
+            amount=1_000,
+            currency="EUR",
+            received_at=NOW,
+            actor="webhook",
+        )
+    assert error.value.field == "currency"
+    assert db.session.query(Donation).count() == 0
