@@ -17,7 +17,7 @@ from .dashboard_data import card, mixed_drive, offline
 
 
 def listed_ids(page: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<tr data-id="(\d+)">', page)]
+    return [int(i) for i in re.findall(r'<tr data-id="(\d+)"', page)]
 
 
 def listed(admin_client, **args) -> list[int]:
