@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from .cli import domain_errors
-from .errors import InvalidInput
+from .errors import DonationDriveError, InvalidInput
+from .extensions import db
 from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
 from .ledger.validation import parse_amount, parse_datetime, validate_currency
-from .models import OFFLINE_METHODS
+from .models import OFFLINE_METHODS, Donation
+
+
+def options_named(**options: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Report a domain field under the name of the option that set it (``donor_email``
+    is ``--email`` here), so the error names what the person typed."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except DonationDriveError as exc:
+                if exc.field in options:
+                    exc.field = options[exc.field]
+                raise
+
+        return wrapper
+
+    return decorate
 
 
 @click.group("drive", help="Create and list drives.")
@@ -29,6 +54,7 @@ def drive_cli() -> None:
 @click.option("--locale", default="en_US", show_default=True)
 @with_appcontext
 @domain_errors
+@options_named(starts_at="starts", ends_at="ends")
 def create_drive_command(slug, title, goal, currency, starts, ends, timezone, description, locale):
     currency = validate_currency(currency)
     drive = create_drive(
@@ -77,6 +103,7 @@ def donation_cli() -> None:
 @click.option("--entered-by", default="cli", show_default=True)
 @with_appcontext
 @domain_errors
+@options_named(donor_name="name", donor_email="email", display_name="display-name")
 def add_donation_command(
     drive_slug,
     amount,
@@ -161,20 +188,36 @@ def demo_command() -> None:
             ends_at=parse_datetime("2024-12-31", "ends", tz="America/New_York", end_of_day=True),
             description="Our yearly drive keeps the blog independent and ad-free.",
         )
-        for day, (method, cents, name, reference) in enumerate(DEMO_DONATIONS, start=16):
-            record_offline_donation(
-                drive,
-                amount=cents,
-                method=method,
-                received_at=parse_datetime(
-                    f"2024-11-{day}T12:00:00", "received", tz="America/New_York"
-                ),
-                entered_by="demo",
-                donor=DonorDetails(name=name, is_anonymous=name is None),
-                reference=reference,
-                send_receipt=False,
-            )
         click.echo(f"Created demo drive {DEMO_SLUG!r}.")
+    # Only the sample gifts not there yet, so a run that stopped halfway is completed
+    # by the next one instead of leaving the demo short.
+    present = {
+        tuple(row)
+        for row in db.session.execute(
+            select(Donation.method, Donation.amount, Donation.reference).where(
+                Donation.drive_id == drive.id, Donation.entered_by == "demo"
+            )
+        )
+    }
+    added = 0
+    for day, (method, cents, name, reference) in enumerate(DEMO_DONATIONS, start=16):
+        if (method, cents, reference) in present:
+            continue
+        record_offline_donation(
+            drive,
+            amount=cents,
+            method=method,
+            received_at=parse_datetime(
+                f"2024-11-{day}T12:00:00", "received", tz="America/New_York"
+            ),
+            entered_by="demo",
+            donor=DonorDetails(name=name, is_anonymous=name is None),
+            reference=reference,
+            send_receipt=False,
+        )
+        added += 1
+    if added:
+        click.echo(f"Recorded {added} sample donations.")
     progress = drive_progress(drive.slug, fresh=True)
     click.echo(
         f"Raised {format_money(progress.raised_amount, progress.currency)} of "
