@@ -26,7 +26,7 @@ from sqlalchemy import select, tuple_
 
 from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
-from ..ledger import DonorDetails, record_provider_payment, update_offline_donation
+from ..ledger import DonorDetails, record_provider_payment
 from ..ledger.validation import clean_text, parse_amount, validate_currency
 from ..models import OFFLINE_METHODS, Donation, Drive, Method
 
@@ -586,13 +586,9 @@ def apply_import(
                 donor=row.donor,
                 method=row.method or Method.OTHER,
                 reference=row.reference,
+                note=row.note,
                 send_receipt=send_receipts,
             )
-            if result.created and row.note:
-                # record_provider_payment keeps no private note; the note is added as
-                # a second, audited change (it was checked above, so it cannot fail on
-                # its content).
-                update_offline_donation(result.donation.id, actor=actor, note=row.note)
         except DonationDriveError as exc:
             outcome.failed.append((row.line, str(exc)))
             continue

@@ -276,6 +276,7 @@ def record_provider_payment(
     pending_donation_id: int | None = None,
     method: str = Method.CARD,
     reference: str | None = None,
+    note: str | None = None,
     send_receipt: bool = True,
 ) -> RecordResult:
     """Record a payment the provider says succeeded. Idempotent on
@@ -285,11 +286,13 @@ def record_provider_payment(
     ``pending_donation_id`` (from the payment's metadata) lets a payment that reaches
     us before checkout stored its id adopt the pending row instead of making a second.
     ``method`` is ``card`` for Stripe; imports of other providers' payments (a PayPal
-    activity export) pass their own method and keep the same once-only guarantee.
+    activity export) pass their own method and keep the same once-only guarantee;
+    ``note`` (an admin's private note from an import) is kept on a new row only.
     """
     if method not in tuple(Method):
         raise InvalidInput(f"method must be one of {', '.join(Method)}", "method")
     reference = clean_text(reference, "reference", max_length=200)
+    note = clean_text(note, "note", max_length=2000, multiline=True)
     currency = validate_currency(currency)
     if currency != drive.currency:
         # The drive's running total is a sum in one currency; adding another currency's
@@ -326,6 +329,7 @@ def record_provider_payment(
                 provider=provider,
                 provider_ref=provider_ref,
                 reference=reference,
+                note=note,
                 entered_by=actor,
                 send_receipt=send_receipt,
                 refunded_amount=0,
