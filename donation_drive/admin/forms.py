@@ -109,7 +109,9 @@ class DonationFieldsForm(FlaskForm):
 
     method = SelectField("Method", choices=offline_method_choices(), validate_choice=False)
     amount = StringField(
-        "Amount", render_kw={"inputmode": "decimal", "autocomplete": "off", "required": True}
+        "Amount",
+        description="In the drive's currency, as written on the check: 100 or 100.00.",
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "required": True},
     )
     received_at = StringField("Date received", render_kw={"type": "date", "required": True})
     donor_name = StringField("Donor name", render_kw={"autocomplete": "off"})
