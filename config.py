@@ -98,6 +98,11 @@ class Config:
     # The organisation's time zone (IANA name): days on the dashboard chart, admin
     # date filters and the dates admins see.
     ADMIN_TIMEZONE = _env("ADMIN_TIMEZONE", "UTC")
+    # The largest request body anyone may send (a CSV import is the biggest), and the
+    # import's own limits on the file and its rows.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
 
     # Scheduler intervals (seconds) and job leases.
     RECONCILE_INTERVAL = _env_int("RECONCILE_INTERVAL", 300)

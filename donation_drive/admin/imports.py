@@ -32,8 +32,6 @@ from .display import admin_timezone
 from .drives import default_drive
 from .forms import FieldErrors, ImportConfirmForm, ImportUploadForm, choices
 
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-DEFAULT_MAX_ROWS = 5000
 STAGING_SECONDS = 3600
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 FORMATS = ("auto", "generic", "paypal")
@@ -146,7 +144,7 @@ def _plan(content: bytes, drive: Drive, format: str, date_order: str):
         format=format,
         date_order=date_order,
         zone=admin_timezone(),
-        max_rows=current_app.config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
     )
 
 
@@ -168,7 +166,7 @@ def import_csv():
             errors.add(UnknownDrive("choose one of the drives", "drive"))
         fmt = errors.check(_choice, form.format.data, FORMATS, "format")
         order = errors.check(_choice, form.date_order.data, DATE_ORDERS, "date_order")
-        limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+        limit = current_app.config["IMPORT_MAX_BYTES"]
         content = errors.check(_read_upload, form.file.data, limit)
         if not errors:
             plan = _plan(content, drive, fmt, order)

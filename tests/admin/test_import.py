@@ -246,3 +246,17 @@ def test_imported_rows_can_be_voided_like_any_offline_entry(admin_client, drive)
     post_form(admin_client, f"/admin/donations/{cash.id}/void", {"void_reason": "duplicate"})
     assert raised() == 10_000
     assert donations()[1].status == Status.VOIDED
+
+
+def test_a_request_body_over_the_servers_limit_is_refused_with_413(app, admin_client, drive):
+    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    response = upload_csv(admin_client, SHEET + "2026-11-23,10,cash,,,,\n" * 200)
+    assert response.status_code == 413
+    assert donations() == []
+
+
+def test_a_file_with_too_many_rows_is_refused_whole(app, admin_client, drive):
+    app.config["IMPORT_MAX_ROWS"] = 2
+    response = upload_csv(admin_client, SHEET)
+    assert response.status_code == 400
+    assert "the file has 3 rows; import at most 2 at once" in response.get_data(as_text=True)
