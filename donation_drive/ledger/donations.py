@@ -515,6 +515,8 @@ def refund_offline_donation(donation_id: int, *, amount: int, reason: str, actor
             action="refunded",
             details={"amount": amount, "reason": reason_text},
         )
+        if donation.refunded_amount >= donation.amount:
+            cancel_unsent_receipts(donation, "gift refunded before the receipt was sent")
         return donation
 
     donation = _in_transaction(work)

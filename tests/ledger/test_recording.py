@@ -241,3 +241,19 @@ def test_payment_in_another_currency_than_the_drive_is_refused(drive):
         )
     assert error.value.field == "currency"
     assert db.session.query(Donation).count() == 0
+
+
+def test_full_offline_refund_withdraws_the_unsent_receipt(drive):
+    from donation_drive.models import OutboxEmail
+
+    donation = record_offline_donation(
+        drive,
+        amount=5_000,
+        method="check",
+        received_at=NOW,
+        entered_by="a@b.org",
+        donor=DonorDetails(name="Ada", email="ada@example.org"),
+    )
+    refund_offline_donation(donation.id, amount=5_000, reason="returned", actor="a@b.org")
+    email = db.session.query(OutboxEmail).filter_by(donation_id=donation.id).one()
+    assert email.status == "canceled"
