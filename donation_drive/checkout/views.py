@@ -55,6 +55,8 @@ def donate(slug: str) -> Response:
         fee_terms=fee_terms_text(drive.currency, drive.locale),
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
+        # Stripe's test keys (and the emulator) take test cards and move no money.
+        test_mode=current_app.config["STRIPE_PUBLISHABLE_KEY"].startswith("pk_test_"),
     )
     return _private(Response(html, mimetype="text/html"))
 

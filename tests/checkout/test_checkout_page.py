@@ -89,3 +89,9 @@ def test_the_cancel_page_says_nothing_was_taken_and_links_back(client, drive):
     assert response.status_code == 200
     assert "no money was taken" in html
     assert 'href="/donate/eoy"' in html
+
+
+def test_with_test_keys_the_page_tells_which_test_card_to_use(client, drive, app):
+    assert "4242&nbsp;4242" in client.get("/donate/eoy").get_data(as_text=True)
+    app.config["STRIPE_PUBLISHABLE_KEY"] = "pk_live_donationdrive"
+    assert "Test mode" not in client.get("/donate/eoy").get_data(as_text=True)
