@@ -124,3 +124,17 @@ def test_filter_the_list_and_export_what_is_shown(admin_page, live_server, busy_
         exported = list(csv.DictReader(file))
     assert [row["id"] for row in exported] == shown
     assert all(row["method"] == "check" for row in exported)
+
+
+def test_a_donation_page_shows_its_history(admin_page, live_server, busy_drive):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/donations?q=Ada")
+    page.locator("table.donations tbody tr[data-id] a").first.click()
+    page.wait_for_url("**/admin/donations/*")
+    assert page.get_by_test_id("donor-name").inner_text() == "Ada Lovelace"
+    assert page.get_by_test_id("counted").inner_text() == "$75.00"
+    history = page.get_by_test_id("history")
+    assert history.locator("tbody tr").count() == 2  # recorded, then refunded
+    assert "refunded" in history.inner_text()
+    conftest.ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(conftest.ARTIFACTS / "admin-donation-detail.png"), full_page=True)
