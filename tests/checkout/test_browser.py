@@ -174,3 +174,22 @@ def test_on_a_phone_with_only_the_keyboard_errors_show_beside_their_fields(
     # The declined payment's 402 is the one failure the console may report.
     assert [problem for problem in problems if "402" not in problem] == []
     context.close()
+
+
+def test_a_card_needing_3d_secure_is_confirmed_in_the_page_then_thanked(
+    page: Page, drive, live_server, emulator
+):
+    problems = _watch_for_errors(page)
+    page.goto(f"{live_server.url}/donate/eoy")
+    page.get_by_role("radio", name="$50", exact=True).check()
+    _fill_card(page, "4000002500003155")  # the issuer asks for 3-D Secure
+    page.get_by_role("button", name="Donate").click()
+
+    # The emulator's Stripe.js shows its stand-in for the bank's challenge.
+    page.get_by_role("button", name="Complete authentication").click()
+
+    page.wait_for_url("**/donate/eoy/thank-you/**")
+    expect(page.get_by_test_id("donation-amount")).to_contain_text("We received $50.00")
+    db.session.rollback()
+    assert db.session.scalars(select(Donation.status)).all() == ["succeeded"]
+    assert problems == []
