@@ -1,5 +1,6 @@
 """Reading a CSV of donations (a generic sheet, or a PayPal activity export) into rows
-the ledger can record, and recording each of them once.
+the ledger can record, and recording each of them once (``import_values`` parses the
+cells).
 
 Every row gets the key the ledger's once-only guarantee works on: a PayPal row its
 Transaction ID (``provider="paypal"``); a generic row its ``transaction id`` column when
@@ -10,17 +11,11 @@ each payment once. Lines are numbered as a spreadsheet numbers them: the header 
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
-import io
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, tuple_
 
@@ -28,7 +23,23 @@ from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
 from ..ledger import DonorDetails, record_provider_payment
 from ..ledger.validation import clean_text, parse_amount, validate_currency
-from ..models import OFFLINE_METHODS, Donation, Drive, Method
+from ..models import Donation, Drive, Method
+from .import_values import (
+    TRUE_WORDS,
+    amount_text,
+    column_key,
+    decode_csv,
+    detect_date_order,
+    fingerprint,
+    local_moment,
+    map_columns,
+    parse_day,
+    parse_method,
+    parse_time,
+    parse_when,
+    parse_zone,
+    read_records,
+)
 
 T = TypeVar("T")
 
@@ -44,7 +55,7 @@ class RowStatus(StrEnum):
     ERROR = "error"
 
 
-# Column names as people write them, normalised by ``_column_key``.
+# Column names as people write them, normalised by ``column_key``.
 GENERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "date received", "received", "received at"),
     "amount": ("amount", "gross"),
@@ -78,43 +89,6 @@ PAYPAL_COLUMNS: dict[str, tuple[str, ...]] = {
 PAYPAL_REQUIRED = ("date", "type", "status", "currency", "gross", "transaction_id")
 # Types of PayPal activity that are never money a donor gave, even when positive.
 _PAYPAL_NOT_GIFTS = ("refund", "reversal", "hold", "withdraw", "transfer", "conversion", "fee")
-
-_METHOD_ALIASES = {
-    "cheque": "check",
-    "amazon": "amazon_gift_card",
-    "gift card": "amazon_gift_card",
-    "amazon gift card": "amazon_gift_card",
-    "btc": "bitcoin",
-    "pay pal": "paypal",
-}
-_TRUE_WORDS = {"1", "y", "yes", "true", "x", "anonymous"}
-_ZONE_ABBREVIATIONS = {
-    "UTC": 0,
-    "GMT": 0,
-    "Z": 0,
-    "HST": -10,
-    "AKST": -9,
-    "AKDT": -8,
-    "PST": -8,
-    "PDT": -7,
-    "MST": -7,
-    "MDT": -6,
-    "CST": -6,
-    "CDT": -5,
-    "EST": -5,
-    "EDT": -4,
-    "BST": 1,
-    "CET": 1,
-    "CEST": 2,
-    "EET": 2,
-    "EEST": 3,
-    "AEST": 10,
-    "AEDT": 11,
-}
-_OFFSET_RE = re.compile(r"^(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
-_SLASHED_DATE_RE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
-_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 
 
 @dataclass
@@ -175,173 +149,9 @@ class ImportOutcome:
     total: int = 0  # minor units newly counted
 
 
-# --- reading the file -----------------------------------------------------------------
-
-
-def decode_csv(content: bytes) -> str:
-    """The file's text: UTF-8 (with or without a byte-order mark), UTF-16 with a mark,
-    or Windows-1252 as older spreadsheet programs save it."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates: tuple[str, ...] = ("utf-16",)
-    else:
-        candidates = ("utf-8-sig", "cp1252")
-    for encoding in candidates:
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:
-            return text
-    raise InvalidInput("this is not a text file; save the sheet as CSV", "file")
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of each non-blank record."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous_end = 0
-    try:
-        for cells in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield start, cells
-    except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: {exc}", "file") from None
-
-
-def _column_key(name: str) -> str:
-    name = name.replace("\ufeff", "").strip().strip('"').lower().replace("_", " ")
-    return " ".join(name.split())
-
-
-def _map_columns(
-    header: list[str], columns: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, tuple[int, str]], list[str]]:
-    """Our key → (cell index, the column's name as written); and the ignored names."""
-    found: dict[str, tuple[int, str]] = {}
-    ignored = []
-    for index, name in enumerate(header):
-        key = _column_key(name)
-        ours = next((k for k, aliases in columns.items() if key in aliases), None)
-        if ours is not None and ours not in found:
-            found[ours] = (index, name.strip())
-        elif key:
-            ignored.append(name.strip())
-    return found, ignored
-
-
 def detect_format(header: list[str]) -> str:
-    keys = {_column_key(name) for name in header}
+    keys = {column_key(name) for name in header}
     return PAYPAL if {"transaction id", "gross", "status"} <= keys else GENERIC
-
-
-# --- values -----------------------------------------------------------------------------
-
-
-def _amount_text(text: str) -> str:
-    """ "1.234,56" and "12,50" (decimal comma) as "1234.56" and "12.50"."""
-    value = text.strip().replace("\u00a0", "").replace(" ", "")
-    if "," in value and "." in value and value.rfind(",") > value.rfind("."):
-        return value.replace(".", "").replace(",", ".")
-    if re.fullmatch(r"-?\d+,\d{1,2}", value):
-        return value.replace(",", ".")
-    return value
-
-
-def _slashed(text: str) -> tuple[int, str, int, int] | None:
-    match = _SLASHED_DATE_RE.match(text.strip())
-    if match is None:
-        return None
-    return int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
-
-
-def detect_date_order(texts: list[str]) -> str:
-    """ "dmy" when some date like 24/12/2026 can only be day first, else "mdy"."""
-    for text in texts:
-        parts = _slashed(text.split(" ")[0].split("T")[0])
-        if parts is not None and (parts[1] == "." or parts[0] > 12):
-            return "dmy"
-    return "mdy"
-
-
-def _parse_day(text: str, order: str, column: str) -> date:
-    text = text.strip()
-    try:
-        if _ISO_DATE_RE.match(text):
-            return date.fromisoformat(text)
-        parts = _slashed(text)
-        if parts is not None:
-            first, separator, second, year = parts
-            day_first = order == "dmy" or separator == "."
-            month, day = (second, first) if day_first else (first, second)
-            return date(year, month, day)
-    except ValueError:
-        pass
-    raise InvalidInput(f"{text[:40]!r} is not a date (use YYYY-MM-DD)", column)
-
-
-def _parse_time(text: str, column: str) -> time:
-    for pattern in _TIME_FORMATS:
-        try:
-            return datetime.strptime(text.strip().upper(), pattern).time()
-        except ValueError:
-            continue
-    raise InvalidInput(f"{text[:20]!r} is not a time of day", column)
-
-
-def _parse_zone(text: str, default: tzinfo, column: str) -> tzinfo:
-    name = text.strip()
-    if not name:
-        return default
-    if name.upper() in _ZONE_ABBREVIATIONS:
-        return timezone(timedelta(hours=_ZONE_ABBREVIATIONS[name.upper()]))
-    match = _OFFSET_RE.match(name.upper())
-    if match:
-        sign = -1 if match.group(1) == "-" else 1
-        offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
-        if offset < timedelta(hours=15):
-            return timezone(sign * offset)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name[:40]!r}", column) from None
-
-
-def _moment(day: date, at: time | None, zone: tzinfo) -> tuple[str, datetime]:
-    """(the wall-clock moment as written, for fingerprints; the moment in UTC). A day
-    without a time means midday, as the offline entry form does."""
-    local = datetime.combine(day, at if at is not None else time(12))
-    if not 1970 <= day.year <= 9998:
-        raise InvalidInput("the date is out of range", "date")
-    return local.isoformat(), local.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _parse_generic_when(text: str, order: str, zone: tzinfo, column: str) -> tuple[str, datetime]:
-    """A date, or a date and time ("2026-12-01 14:30", ISO with or without offset)."""
-    text = text.strip()
-    if len(text) > 10 and _ISO_DATE_RE.match(text[:10]):
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"{text[:40]!r} is not a date", column) from None
-        if parsed.tzinfo is not None:
-            return parsed.isoformat(), _moment(parsed.date(), parsed.time(), parsed.tzinfo)[1]
-        return _moment(parsed.date(), parsed.time(), zone)
-    day_text, _, time_text = text.partition(" ")
-    day = _parse_day(day_text, order, column)
-    return _moment(day, _parse_time(time_text, column) if time_text else None, zone)
-
-
-def _parse_method(text: str, column: str) -> str:
-    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
-    method = _METHOD_ALIASES.get(key, key).replace(" ", "_")
-    if method == Method.CARD:
-        raise InvalidInput("card payments come from Stripe, not from an import", column)
-    if method not in OFFLINE_METHODS:
-        choices = ", ".join(OFFLINE_METHODS)
-        raise InvalidInput(f"{text[:30]!r} is not a method (use one of {choices})", column)
-    return method
 
 
 def _currency_of(row: ImportRow, text: str, drive_currency: str, column: str) -> str | None:
@@ -357,15 +167,6 @@ def _currency_of(row: ImportRow, text: str, drive_currency: str, column: str) ->
 
 def _refuse(message: str, column: str) -> None:
     raise InvalidInput(message, column)
-
-
-def fingerprint(
-    drive_id: int, when: str, amount: int, method: str, reference: str, who: str
-) -> str:
-    """A stable key for a row with no provider id: the same row always maps to the same
-    key, so importing it again finds what the first import recorded."""
-    parts = [str(drive_id), when, str(amount), method, reference.casefold(), who.casefold()]
-    return "v1:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 # --- rows -------------------------------------------------------------------------------
@@ -389,20 +190,20 @@ def _parse_generic_row(
     row: ImportRow, cells: _Cells, drive: Drive, order: str, zone: tzinfo
 ) -> str | None:
     """Fill ``row`` from a generic sheet; returns the wall-clock date for the key."""
-    when = row.check(_parse_generic_when, cells["date"], order, zone, cells.name("date"))
+    when = row.check(parse_when, cells["date"], order, zone, cells.name("date"))
     if when is not None:
         row.received_at = when[1]
     row.currency = _currency_of(row, cells["currency"], drive.currency, cells.name("currency"))
-    amount_text = _amount_text(cells["amount"])
-    row.amount = row.check(parse_amount, amount_text, drive.currency, cells.name("amount"))
-    row.method = row.check(_parse_method, cells["method"], cells.name("method"))
+    amount = amount_text(cells["amount"])
+    row.amount = row.check(parse_amount, amount, drive.currency, cells.name("amount"))
+    row.method = row.check(parse_method, cells["method"], cells.name("method"))
     row.donor = (
         row.check(
             lambda: DonorDetails(
                 name=cells["name"] or None,
                 email=cells["email"] or None,
                 display_name=cells["display_name"] or None,
-                is_anonymous=cells["anonymous"].lower() in _TRUE_WORDS,
+                is_anonymous=cells["anonymous"].lower() in TRUE_WORDS,
                 message=cells["message"] or None,
             ).cleaned()
         )
@@ -422,7 +223,7 @@ def _parse_paypal_row(row: ImportRow, cells: _Cells, drive: Drive, order: str) -
     """Fill ``row`` from a PayPal activity export, or mark it skipped when it is not a
     completed payment received (pending, refunds, money sent, transfers...)."""
     status, kind = cells["status"], cells["type"]
-    gross = _amount_text(cells["gross"])
+    gross = amount_text(cells["gross"])
     impact = cells["balance_impact"].lower()
     skip = None
     if status.lower() != "completed":
@@ -434,11 +235,11 @@ def _parse_paypal_row(row: ImportRow, cells: _Cells, drive: Drive, order: str) -
     if skip is not None:
         row.status, row.reason = RowStatus.SKIPPED, skip
         return
-    zone = row.check(_parse_zone, cells["timezone"], UTC, cells.name("timezone"))
-    day = row.check(_parse_day, cells["date"], order, cells.name("date"))
-    at = row.check(_parse_time, cells["time"], cells.name("time")) if cells["time"] else None
+    zone = row.check(parse_zone, cells["timezone"], UTC, cells.name("timezone"))
+    day = row.check(parse_day, cells["date"], order, cells.name("date"))
+    at = row.check(parse_time, cells["time"], cells.name("time")) if cells["time"] else None
     if day is not None and zone is not None:
-        moment = row.check(_moment, day, at, zone)
+        moment = row.check(local_moment, day, at, zone)
         row.received_at = moment[1] if moment is not None else None
     row.currency = _currency_of(row, cells["currency"], drive.currency, cells.name("currency"))
     row.amount = row.check(parse_amount, gross, drive.currency, cells.name("gross"))
@@ -482,7 +283,7 @@ def plan_import(
     """
     plan = ImportPlan(format=GENERIC, currency=drive.currency)
     try:
-        records = list(_records(decode_csv(content)))
+        records = list(read_records(decode_csv(content)))
     except DonationDriveError as exc:
         plan.problems.append(exc.message)
         return plan
@@ -491,7 +292,7 @@ def plan_import(
         return plan
     (_, header), body = records[0], records[1:]
     plan.format = detect_format(header) if format == "auto" else format
-    columns, plan.ignored_columns = _map_columns(
+    columns, plan.ignored_columns = map_columns(
         header, PAYPAL_COLUMNS if plan.format == PAYPAL else GENERIC_COLUMNS
     )
     required = PAYPAL_REQUIRED if plan.format == PAYPAL else GENERIC_REQUIRED
