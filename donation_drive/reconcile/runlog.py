@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..extensions import db
 from ..models import ReconcileFinding, ReconcileRun, utcnow
+from ..observability import count_reconcile_finding
 
 CHECKPOINT_EVERY = 100
 DRY_RUN_FINDINGS_KEPT = 1000
@@ -126,6 +127,7 @@ class RunLog:
         finding.run_id = self.run.id
         db.session.add(finding)
         db.session.commit()
+        count_reconcile_finding(kind)
 
     def finish(self, status: str, error: str | None = None) -> ReconcileRun:
         if self._dropped_findings:

@@ -66,7 +66,13 @@ def parse_event(payload: bytes | str, signature: str | None) -> ProviderEvent:
     return ProviderEvent(
         id=event_id,
         type=event_type,
-        created=created if isinstance(created, int) and not isinstance(created, bool) else 0,
+        created=created if _is_unix_time(created) else 0,
         object=obj,
         payload=event,
     )
+
+
+def _is_unix_time(value: object) -> bool:
+    """Seconds between 1970 and 9999: anything else (2**63, found by fuzzing) is no
+    time and would not fit the BIGINT column."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 253402300800

@@ -74,7 +74,19 @@ class PostgresCluster:
         return self
 
     def restart(self) -> None:
-        self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+        # -l as on start: without it the new server writes to pg_ctl's own output,
+        # holds that pipe open, and _run waits on it until its timeout.
+        self._run(
+            _binary("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
     def stop(self) -> None:
         try:
