@@ -68,17 +68,29 @@ def reconcile_payment(payment: StripePayment, log: RunLog, drives: DriveLookup) 
 def _drive_of(
     payment: StripePayment, donation: Donation | None, log: RunLog, drives: DriveLookup
 ) -> Drive | None:
+    """The drive the payment belongs to: the ledger's, when it has the donation (a
+    metadata slug that disagrees is flagged); else the one its metadata names."""
     slug = payment.drive_slug
-    if slug is None:
-        if donation is None:
+    if donation is not None:
+        if slug is not None and slug != donation.drive.slug:
             log.flag(
-                Kind.MISSING_METADATA,
-                f"Stripe payment {payment.id} succeeded but names no drive in its metadata; "
-                "it was not recorded (ignore it if this Stripe account also takes "
-                "payments that are not donations)",
+                Kind.DRIVE_MISMATCH,
+                f"Stripe payment {payment.id} names drive {slug[:80]!r} "
+                f"but donation {donation.id} belongs to drive {donation.drive.slug!r}",
                 provider_ref=payment.id,
+                donation_id=donation.id,
                 details=_payment_details(payment),
             )
+        return donation.drive
+    if slug is None:
+        log.flag(
+            Kind.MISSING_METADATA,
+            f"Stripe payment {payment.id} succeeded but names no drive in its metadata; "
+            "it was not recorded (ignore it if this Stripe account also takes "
+            "payments that are not donations)",
+            provider_ref=payment.id,
+            details=_payment_details(payment),
+        )
         return None
     drive = drives.get(slug)
     if drive is None:
@@ -87,7 +99,6 @@ def _drive_of(
             f"Stripe payment {payment.id} names a drive {slug[:80]!r} that does not exist; "
             "it was not recorded",
             provider_ref=payment.id,
-            donation_id=donation.id if donation else None,
             details=_payment_details(payment),
         )
     return drive
@@ -99,7 +110,7 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
     donation = find_provider_donation(PROVIDER, payment.id)
     drive = _drive_of(payment, donation, log, drives)
     if donation is not None and donation.status in (Status.SUCCEEDED, Status.VOIDED):
-        _compare_recorded(payment, donation, drive, log)
+        _compare_recorded(payment, donation, log)
         return donation
     if drive is None:
         return None
@@ -113,7 +124,7 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
             details=_payment_details(payment),
         )
         return None
-    _count_missing(payment, log)
+    late = _count_missing(payment, log)
     if log.dry_run:
         if payment.amount_refunded > 0:
             log.counts.updated += 1
@@ -131,7 +142,7 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
             pending_donation_id=payment.pending_donation_id,
         )
     except DonationDriveError as exc:
-        _uncount_missing(payment, log)
+        _uncount_missing(late, log)
         log.flag(
             Kind.CANNOT_RECORD,
             f"Stripe payment {payment.id} could not be recorded: {exc}",
@@ -141,7 +152,7 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
         return None
     if not result.counted:
         # A webhook recorded it between our read and our write: nothing was missing.
-        _uncount_missing(payment, log)
+        _uncount_missing(late, log)
     return result.donation
 
 
@@ -158,21 +169,20 @@ def _is_late(payment: StripePayment) -> bool:
     return utcnow() - payment.created >= grace
 
 
-def _count_missing(payment: StripePayment, log: RunLog) -> None:
+def _count_missing(payment: StripePayment, log: RunLog) -> bool:
+    """Count a payment the ledger lacked; True when it is old enough to blame webhooks."""
+    late = _is_late(payment)
     log.counts.created += 1
-    if _is_late(payment):
-        log.counts.late += 1
+    log.counts.late += late
+    return late
 
 
-def _uncount_missing(payment: StripePayment, log: RunLog) -> None:
+def _uncount_missing(late: bool, log: RunLog) -> None:
     log.counts.created -= 1
-    if _is_late(payment):
-        log.counts.late -= 1
+    log.counts.late -= late
 
 
-def _compare_recorded(
-    payment: StripePayment, donation: Donation, drive: Drive | None, log: RunLog
-) -> None:
+def _compare_recorded(payment: StripePayment, donation: Donation, log: RunLog) -> None:
     if donation.amount != payment.amount:
         log.flag(
             Kind.AMOUNT_MISMATCH,
@@ -190,15 +200,6 @@ def _compare_recorded(
             provider_ref=payment.id,
             donation_id=donation.id,
             details={**_payment_details(payment), "ledger_currency": donation.currency},
-        )
-    if drive is not None and drive.id != donation.drive_id:
-        log.flag(
-            Kind.DRIVE_MISMATCH,
-            f"Stripe payment {payment.id} names drive {drive.slug!r} "
-            f"but donation {donation.id} is recorded in another drive",
-            provider_ref=payment.id,
-            donation_id=donation.id,
-            details={**_payment_details(payment), "ledger_drive_id": donation.drive_id},
         )
 
 

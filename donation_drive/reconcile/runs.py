@@ -56,10 +56,12 @@ def reconcile_payments(
     see ``window``) and repair what can be repaired.
 
     Returns the run with its counts and findings. A real run is stored as it goes; a
-    dry run changes nothing in the database and keeps its findings in memory. Errors
-    (Stripe down, the database refusing) never escape: the run ends ``failed`` with
-    the error, and the next run covers the same window again. ``heartbeat`` is called
-    between items (the worker renews its lease there, and may raise to stop the run).
+    dry run changes nothing in the database and keeps its findings in memory. An
+    error along the way (Stripe down, a ledger write refused) ends the run ``failed``
+    with the error instead of raising, and the next run covers the same window again;
+    only a database that cannot even store that outcome raises. ``heartbeat`` is
+    called between items (the worker renews its lease there, and may raise to stop
+    the run).
     """
     window = effective_since(since)
     run_log = RunLog.start(since=window, dry_run=dry_run, heartbeat=heartbeat)

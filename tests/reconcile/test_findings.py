@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from donation_drive.ledger import (
     DonorDetails,
     apply_provider_refund,
     attach_provider_ref,
+    create_drive,
     create_pending_card_donation,
     drive_progress,
     record_provider_payment,
@@ -148,3 +149,24 @@ def test_a_dispute_stripe_reports_holds_back_the_money_until_won(app, drive, str
     reconcile_dispute(dispute("under_review"), run_log)  # a late event cannot undo "won"
     assert raised(drive) == 8_000
     assert run_log.counts.updated == 2
+
+
+def test_a_payment_naming_another_drive_than_its_donation_is_flagged(app, drive, stripe_api):
+    create_drive(
+        slug="spring",
+        title="Spring appeal",
+        goal_amount=100_000,
+        currency="USD",
+        starts_at=drive.starts_at,
+        ends_at=drive.starts_at + timedelta(days=60),
+    )
+    intent = pay(stripe_api, 1_200, metadata={"drive_slug": "spring"})
+    donation = record(drive, intent.id, 1_200)
+
+    run = reconcile_payments()
+
+    assert flagged_kinds(run) == [Kind.DRIVE_MISMATCH]
+    (finding,) = [f for f in run.findings if f.kind == Kind.DRIVE_MISMATCH]
+    assert finding.donation_id == donation.id
+    assert "names drive 'spring' but donation" in finding.message
+    assert raised(drive) == 1_200
