@@ -126,6 +126,9 @@ class Config:
     METRICS_TOKEN = _env("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer ..."
     # Set for several gunicorn workers; prometheus_client reads it at import too.
     PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
+    # The worker's own /metrics (it has no web server): 0 = off.
+    WORKER_METRICS_PORT = _env_int("WORKER_METRICS_PORT", 0)
+    WORKER_METRICS_ADDRESS = _env("WORKER_METRICS_ADDRESS", "127.0.0.1")
     # How many proxies in front to trust for each X-Forwarded-* header (0: none).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PROXY_FIX_X_PROTO = _env_int("PROXY_FIX_X_PROTO", 0)

@@ -30,6 +30,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .leases import Lease, default_holder
+from .observability import serve_worker_metrics
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ class Worker:
 @with_appcontext
 def worker_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    serve_worker_metrics(app)
     worker = Worker(app)
     schedule = ", ".join(
         f"{job.name} every {app.config[job.interval_setting]}s" for job in worker.jobs

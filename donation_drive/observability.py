@@ -33,12 +33,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Ids a proxy or a client may hand us: short, printable, no spaces or quotes, so
 # they are safe to echo in a header and to write in a log line.
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+_SANE_REQUEST_ID = SANE_REQUEST_ID  # the name widget/fast_path.py imports
 _ENVIRON_ID = "donation_drive.request_id"
 _ENVIRON_STARTED = "donation_drive.request_started"
 
@@ -113,7 +115,7 @@ def current_request_id() -> str | None:
     request_id = request.environ.get(_ENVIRON_ID)
     if request_id is None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.environ[_ENVIRON_ID] = request_id
     return request_id
 
@@ -236,6 +238,19 @@ def metrics_view() -> Response:
     response = Response(body, mimetype=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def serve_worker_metrics(app: Flask) -> object | None:
+    """Expose this process's metrics on ``WORKER_METRICS_ADDRESS:WORKER_METRICS_PORT``
+    (for ``donation-drive worker``, which has no web server of its own and bumps the
+    email and reconcile counters). Returns the server, or None when the port is 0."""
+    port = int(app.config.get("WORKER_METRICS_PORT") or 0)
+    if not port:
+        return None
+    address = app.config.get("WORKER_METRICS_ADDRESS") or "127.0.0.1"
+    server, _thread = start_http_server(port, addr=address)
+    logging.getLogger(__name__).info("worker metrics on http://%s:%s/metrics", address, port)
+    return server
 
 
 def init_observability(app: Flask) -> None:

@@ -5,15 +5,19 @@ figures before and after what it does."""
 
 from __future__ import annotations
 
+import urllib.request
+
 from donation_drive.ledger import DonorDetails, record_offline_donation, record_provider_payment
 from donation_drive.models import utcnow
 from donation_drive.observability import (
     count_email_failure,
     count_reconcile_finding,
     count_webhook_failure,
+    serve_worker_metrics,
 )
 
-from .metrics import scrape
+from ..peers.ports import free_port
+from .metrics import sample, scrape
 
 REQUESTS = "donation_drive_http_requests_total"
 
@@ -88,3 +92,22 @@ def test_metrics_can_require_a_bearer_token(app, client):
     assert right.status_code == 200
     assert right.mimetype == "text/plain"
     assert right.headers["Cache-Control"] == "no-store"
+
+
+def test_the_worker_serves_its_own_metrics_when_given_a_port(app):
+    assert serve_worker_metrics(app) is None  # off unless WORKER_METRICS_PORT is set
+    port = free_port()
+    app.config["WORKER_METRICS_PORT"] = port
+    server = serve_worker_metrics(app)
+    try:
+        gave_up = {"kind": "receipt", "outcome": "gave_up"}
+        name = "donation_drive_email_failures_total"
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            before = sample(response.read().decode(), name, **gave_up)
+        count_email_failure("receipt", will_retry=False)
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert sample(response.read().decode(), name, **gave_up) == before + 1
+    finally:
+        server.shutdown()
+        server.server_close()
