@@ -83,14 +83,8 @@ def _drive_of(
             )
         return donation.drive
     if slug is None:
-        log.flag(
-            Kind.MISSING_METADATA,
-            f"Stripe payment {payment.id} succeeded but names no drive in its metadata; "
-            "it was not recorded (ignore it if this Stripe account also takes "
-            "payments that are not donations)",
-            provider_ref=payment.id,
-            details=_payment_details(payment),
-        )
+        # Not started by our checkout (the Stripe account may take other payments).
+        log.note_foreign(payment.id)
         return None
     drive = drives.get(slug)
     if drive is None:

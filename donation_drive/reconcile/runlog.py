@@ -31,17 +31,25 @@ class Kind:
     CURRENCY_MISMATCH = "currency_mismatch"
     DRIVE_MISMATCH = "drive_mismatch"
     UNKNOWN_DRIVE = "unknown_drive"
-    MISSING_METADATA = "missing_metadata"
     UNKNOWN_TO_STRIPE = "unknown_to_stripe"
     REFUND_MISMATCH = "refund_mismatch"
     CANNOT_RECORD = "cannot_record"
     # Run-level notices.
+    MISSING_METADATA = "missing_metadata"  # payments not started by our checkout
     WEBHOOKS_MISSING = "webhooks_missing"
     DISPUTES_UNAVAILABLE = "disputes_unavailable"
     FINDINGS_TRUNCATED = "findings_truncated"
 
 
-NOTICES = frozenset({Kind.WEBHOOKS_MISSING, Kind.DISPUTES_UNAVAILABLE, Kind.FINDINGS_TRUNCATED})
+NOTICES = frozenset(
+    {
+        Kind.MISSING_METADATA,
+        Kind.WEBHOOKS_MISSING,
+        Kind.DISPUTES_UNAVAILABLE,
+        Kind.FINDINGS_TRUNCATED,
+    }
+)
+FOREIGN_IDS_KEPT = 20
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Counts:
     updated: int = 0
     flagged: int = 0
     late: int = 0  # created payments older than the webhook grace period
+    foreign: int = 0  # succeeded payments without our metadata, left alone
 
 
 class RunLog:
@@ -61,6 +70,7 @@ class RunLog:
         self._heartbeat = heartbeat
         self._since_checkpoint = 0
         self._dropped_findings = 0
+        self.foreign_ids: list[str] = []  # the first FOREIGN_IDS_KEPT, as examples
 
     @classmethod
     def start(cls, *, since, dry_run: bool, heartbeat=None) -> RunLog:
@@ -128,6 +138,12 @@ class RunLog:
         db.session.add(finding)
         db.session.commit()
         count_reconcile_finding(kind)
+
+    def note_foreign(self, payment_id: str) -> None:
+        """A succeeded payment no Donation Drive checkout started (no ``drive_slug``)."""
+        self.counts.foreign += 1
+        if len(self.foreign_ids) < FOREIGN_IDS_KEPT:
+            self.foreign_ids.append(payment_id)
 
     def finish(self, status: str, error: str | None = None) -> ReconcileRun:
         if self._dropped_findings:

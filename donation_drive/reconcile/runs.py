@@ -153,6 +153,27 @@ def _ledger_stripe_payments(since: datetime | None) -> Iterator[tuple[int, str]]
 
 
 def _summarize(run_log: RunLog) -> None:
+    _summarize_foreign(run_log)
+    _summarize_missing(run_log)
+
+
+def _summarize_foreign(run_log: RunLog) -> None:
+    foreign = run_log.counts.foreign
+    if not foreign:
+        return
+    examples = ", ".join(run_log.foreign_ids)
+    unlisted = foreign - len(run_log.foreign_ids)
+    more = f" and {unlisted} more" if unlisted else ""
+    run_log.flag(
+        Kind.MISSING_METADATA,
+        f"{foreign} succeeded {'payment names' if foreign == 1 else 'payments name'} no drive "
+        f"in {'its' if foreign == 1 else 'their'} metadata, so no Donation Drive checkout "
+        f"started {'it' if foreign == 1 else 'them'}; left alone: {examples}{more}",
+        details={"count": foreign, "examples": list(run_log.foreign_ids)},
+    )
+
+
+def _summarize_missing(run_log: RunLog) -> None:
     late = run_log.counts.late
     if not late:
         return

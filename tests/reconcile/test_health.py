@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from donation_drive.extensions import db
+from donation_drive.leases import Lease
 from donation_drive.ledger import DonorDetails, record_offline_donation
 from donation_drive.models import WebhookEvent
 from donation_drive.reconcile import Kind, operations_health, reconcile_payments
@@ -78,3 +79,13 @@ def test_health_says_when_webhooks_stopped_and_what_reconcile_found(app, drive, 
         "1 payment was missing: webhooks may not be arriving; "
         "the last Stripe webhook arrived 2026-11-20T09:30:00+00:00"
     )
+
+
+def test_health_lists_who_holds_each_job(app):
+    assert Lease("reconcile", "worker-a").acquire()
+
+    (job,) = operations_health()["jobs"]
+
+    assert (job["name"], job["holder"]) == ("reconcile", "worker-a")
+    assert job["expires_at"] > job["last_started_at"]
+    assert job["last_finished_at"] is None
