@@ -1,0 +1,220 @@
+"""Shared by bench/webhooks.py and bench/pages.py: a migrated database (SQLite file
+or a throwaway PostgreSQL cluster), the app under gunicorn with production settings,
+wrk for GET load, and a line describing the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WRK = shutil.which("wrk")
+SLUG = "bench"
+WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(16)
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    memory = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
+    return (
+        f"{os.cpu_count()} CPUs ({model.group(1) if model else 'unknown'}), "
+        f"{int(memory.group(1)) / 1024 / 1024:.1f} GiB RAM, Python {platform.python_version()}, "
+        f"load average before the run {os.getloadavg()[0]:.2f}"
+    )
+
+
+# -- databases ------------------------------------------------------------------------
+
+
+@contextmanager
+def database(kind: str):
+    """Yield the URL of a fresh, migrated database with the bench drive in it."""
+    if kind == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="dd-bench-"))
+        try:
+            url = f"sqlite:///{folder / 'bench.sqlite3'}"
+            prepare(url, folder)
+            yield url
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    from tests.peers.postgres import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    try:
+        url = cluster.create_database()
+        prepare(url, cluster.root)
+        yield url
+    finally:
+        cluster.stop()
+
+
+def prepare(url: str, instance: Path) -> None:
+    os.environ.setdefault("DONATION_DRIVE_ENV", "development")
+    from flask_migrate import upgrade
+
+    from donation_drive import create_app
+    from donation_drive.extensions import db
+    from donation_drive.ledger import create_drive
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(instance))
+    with app.app_context():
+        upgrade()
+        create_drive(
+            slug=SLUG,
+            title="Benchmark Drive",
+            goal_amount=7_500_000_000,
+            currency="USD",
+            starts_at=datetime(2026, 11, 1, tzinfo=UTC),
+            ends_at=datetime(2026, 12, 31, tzinfo=UTC),
+        )
+        db.session.remove()
+        db.engine.dispose()
+
+
+def totals(url: str) -> tuple[int, int, int, dict[str, int]]:
+    """(raised, donor count, donation rows, webhook rows by status) read afresh."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            raised, count = connection.execute(
+                text("SELECT raised_amount, donor_count FROM drives WHERE slug = :slug"),
+                {"slug": SLUG},
+            ).one()
+            rows = connection.execute(text("SELECT count(*) FROM donations")).scalar_one()
+            statuses = dict(
+                connection.execute(
+                    text("SELECT status, count(*) FROM webhook_events GROUP BY status")
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return raised, count, rows, statuses
+
+
+# -- the server -----------------------------------------------------------------------
+
+
+@dataclass
+class ServerSettings:
+    workers: int
+    worker_class: str = "gthread"
+    threads: int = 4
+
+
+class Gunicorn:
+    """The real app as production runs it (production settings, access log on, to a
+    file as a process manager would collect it)."""
+
+    def __init__(self, url: str, settings: ServerSettings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
+        environment = {
+            **os.environ,
+            "DONATION_DRIVE_ENV": "production",
+            "DATABASE_URL": url,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "STRIPE_SECRET_KEY": "sk_test_bench_never_called",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_never_called",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+        }
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(settings.workers),
+                "--worker-class",
+                settings.worker_class,
+                "--threads",
+                str(settings.threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "donation_drive:create_app()",
+            ],
+            env=environment,
+            stdout=self.log,
+            stderr=self.log,
+            cwd=ROOT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+# -- GET load with wrk ----------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    statuses_ok: bool
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, duration: int, connections: int, headers: dict[str, str]) -> Load:
+    if WRK is None:
+        raise SystemExit("wrk is needed for this benchmark: apt-get install wrk")
+    command = [WRK, "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return Load(
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=_milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        p99_ms=_milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        # wrk counts anything but 2xx/3xx as "Non-2xx or 3xx responses".
+        statuses_ok="Non-2xx" not in output and "Socket errors" not in output,
+    )

@@ -1,0 +1,230 @@
+"""Benchmark: Stripe webhook intake under load, with every event delivered more than
+once at the same time, on SQLite and on PostgreSQL.
+
+For each database a fresh one is migrated (PostgreSQL: a throwaway cluster started
+here, the test suite's ``tests/peers/postgres.py``), the app runs under gunicorn on
+loopback with production settings, and keep-alive client threads POST signed
+``payment_intent.succeeded`` events. Each event goes out ``--copies`` times, the
+copies side by side in the queue so different threads deliver them concurrently; a
+non-2xx answer is retried as Stripe retries. At the end the script checks the ledger:
+every payment counted exactly once, to the cent, and every event stored once.
+
+    .venv/bin/python bench/webhooks.py                       # both databases
+    .venv/bin/python bench/webhooks.py --databases postgresql --payments 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+from harness import (
+    SLUG,
+    WEBHOOK_SECRET,
+    Gunicorn,
+    ServerSettings,
+    database,
+    machine,
+    totals,
+)
+
+
+def payment_event(amount: int) -> str:
+    """A ``payment_intent.succeeded`` event as Stripe sends it (the fields we read)."""
+    now = int(time.time())
+    intent = {
+        "id": f"pi_{uuid.uuid4().hex[:24]}",
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_received": amount,
+        "currency": "usd",
+        "created": now,
+        "metadata": {"drive_slug": SLUG},
+        "status": "succeeded",
+        "latest_charge": f"ch_{uuid.uuid4().hex[:24]}",
+        "receipt_email": None,
+        "livemode": False,
+    }
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": now,
+        "data": {"object": intent},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": "payment_intent.succeeded",
+    }
+    return json.dumps(event)
+
+
+def signature(payload: str) -> str:
+    """``Stripe-Signature`` as Stripe computes it, at the moment of sending."""
+    timestamp = int(time.time())
+    digest = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+@dataclass
+class Outcome:
+    deliveries: int
+    payments: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    retries: int
+    statuses: Counter
+    counted_once: bool
+    detail: str
+
+    @property
+    def deliveries_per_second(self) -> float:
+        return self.deliveries / self.seconds
+
+
+def deliver_all(url: str, deliveries: list[str], connections: int) -> tuple[float, list, Counter]:
+    """POST every delivery from ``connections`` keep-alive threads; retry non-2xx."""
+    host, port = url.removeprefix("http://").split(":")
+    lock = threading.Lock()
+    position = 0
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+
+    def client() -> None:
+        nonlocal position
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        mine, seen = [], Counter()
+        while True:
+            with lock:
+                if position >= len(deliveries):
+                    break
+                payload = deliveries[position]
+                position += 1
+            for attempt in range(20):
+                started = time.perf_counter()
+                try:
+                    connection.request(
+                        "POST",
+                        "/webhooks/stripe",
+                        body=payload.encode(),
+                        headers={
+                            "Content-Type": "application/json",
+                            "Stripe-Signature": signature(payload),
+                        },
+                    )
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    connection.close()
+                    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+                    status = 0
+                mine.append(time.perf_counter() - started)
+                seen[status] += 1
+                if 200 <= status < 300:
+                    break
+                time.sleep(0.01 * 2**attempt)  # Stripe backs off too, over hours
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(seen)
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, statuses
+
+
+def run(kind: str, args: argparse.Namespace) -> Outcome:
+    amounts = [500 + (i * 7919) % 100_000 for i in range(args.payments)]
+    events = [payment_event(amount) for amount in amounts]
+    # Copies side by side: the next free threads take them, so they arrive together.
+    deliveries = [event for event in events for _ in range(args.copies)]
+    settings = ServerSettings(workers=args.workers, threads=args.threads)
+    with database(kind) as url:
+        server = Gunicorn(url, settings)
+        try:
+            deliver_all(server.url, [payment_event(600) for _ in range(50)], args.connections)
+            warm_raised = 50 * 600
+            seconds, latencies, statuses = deliver_all(server.url, deliveries, args.connections)
+        finally:
+            server.stop()
+        raised, donors, rows, stored = totals(url)
+    expected = (sum(amounts) + warm_raised, args.payments + 50)
+    counted_once = (raised, donors) == expected and rows == expected[1]
+    counted_once = counted_once and stored == {"processed": expected[1]}
+    latencies.sort()
+    return Outcome(
+        deliveries=len(deliveries),
+        payments=args.payments,
+        seconds=seconds,
+        p50_ms=latencies[len(latencies) // 2] * 1000,
+        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+        retries=sum(n for status, n in statuses.items() if not 200 <= status < 300),
+        statuses=statuses,
+        counted_once=counted_once,
+        detail=(
+            f"raised {raised} (expected {expected[0]}), donors {donors}, donation rows {rows}, "
+            f"webhook rows {stored}"
+        ),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--payments", type=int, default=2000)
+    parser.add_argument("--copies", type=int, default=2, help="deliveries of each event")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat; the median is shown")
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    print(
+        f"gunicorn: {args.workers} workers, gthread, {args.threads} threads; client: "
+        f"{args.connections} keep-alive connections; {args.payments} payments x "
+        f"{args.copies} deliveries each"
+    )
+    print()
+    print("| database   | deliveries/s | payments/s | p50 ms | p99 ms | retried | counted once |")
+    print("|------------|-------------:|-----------:|-------:|-------:|--------:|:------------:|")
+    failed = False
+    for kind in args.databases.split(","):
+        outcomes = [run(kind, args) for _ in range(args.rounds)]
+        outcome = sorted(outcomes, key=lambda o: o.deliveries_per_second)[len(outcomes) // 2]
+        print(
+            f"| {kind:<10} | {outcome.deliveries_per_second:>12,.0f} | "
+            f"{outcome.payments / outcome.seconds:>10,.0f} | {outcome.p50_ms:>6.1f} | "
+            f"{outcome.p99_ms:>6.1f} | {outcome.retries:>7} | "
+            f"{'yes' if all(o.counted_once for o in outcomes) else 'NO':>12} |"
+        )
+        if args.rounds > 1:
+            rates = ", ".join(f"{o.deliveries_per_second:,.0f}/s" for o in outcomes)
+            print(f"  rounds: {rates}")
+        for o in outcomes:
+            if not o.counted_once:
+                failed = True
+                print(f"  MISMATCH on {kind}: {o.detail}; statuses {dict(o.statuses)}")
+        print(f"  {kind}: statuses {dict(outcome.statuses)}; {outcome.detail}")
+    if failed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
