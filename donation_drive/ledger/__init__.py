@@ -16,7 +16,13 @@ from .donations import (
     void_donation,
 )
 from .drives import create_drive, get_drive, list_drives, update_drive
-from .totals import Progress, drive_progress, invalidate_progress, recount_drive
+from .totals import (
+    Progress,
+    cached_progress,
+    drive_progress,
+    invalidate_progress,
+    recount_drive,
+)
 
 __all__ = [
     "DonorDetails",
@@ -25,6 +31,7 @@ __all__ = [
     "apply_provider_dispute",
     "apply_provider_refund",
     "attach_provider_ref",
+    "cached_progress",
     "create_drive",
     "create_pending_card_donation",
     "drive_progress",

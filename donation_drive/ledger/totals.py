@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from ..errors import UnknownDrive
@@ -113,6 +113,15 @@ def _cache() -> ProgressCache:
     if cache is None:
         cache = extensions.setdefault(_CACHE_KEY, ProgressCache())
     return cache
+
+
+def cached_progress(app: Flask, slug: str) -> Progress | None:
+    """What ``drive_progress`` would return from this process's cache right now, or
+    None when it would have to read the database. Needs no app context."""
+    cache = app.extensions.get(_CACHE_KEY)
+    if cache is None:
+        return None
+    return cache.get(slug, app.config["WIDGET_CACHE_SECONDS"])
 
 
 def invalidate_progress(drive_id: int | None = None) -> None:

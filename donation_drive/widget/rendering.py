@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from flask import current_app
+from flask import Flask
 
 from ..ledger import Progress
 
 # Figures change rarely and drives are few; this only bounds memory if a process
 # lives through very many changes.
 MAX_ENTRIES = 512
+_KEY = "donation_drive.widget_rendered"
+
+Headers = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Rendered:
-    body: bytes
-    etag: str
+    """One representation's body and ETag, plus the response headers Flask sent with
+    it the first time (filled in by ``fast_path`` so it can send the same again)."""
+
+    __slots__ = ("body", "etag", "headers_200", "headers_304")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.etag = hashlib.sha256(body).hexdigest()[:24]
+        self.headers_200: Headers | None = None
+        self.headers_304: Headers | None = None
+
+
+def representation_key(kind: str, slug: str, config: Mapping[str, Any]) -> str:
+    """Which representation of a drive: the page also depends on the public address
+    its Donate link points at."""
+    if kind == "html":
+        return f"html {config['PUBLIC_BASE_URL']} {slug}"
+    return f"{kind} {slug}"
 
 
 class RenderedCache:
@@ -34,27 +52,22 @@ class RenderedCache:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, Progress], Rendered] = {}
 
-    def get_or_render(self, kind: str, progress: Progress, render: Callable[[], str]) -> Rendered:
-        key = (kind, progress)
-        found = self._entries.get(key)
+    def get(self, key: str, progress: Progress) -> Rendered | None:
+        return self._entries.get((key, progress))
+
+    def get_or_render(self, key: str, progress: Progress, render: Callable[[], str]) -> Rendered:
+        found = self._entries.get((key, progress))
         if found is not None:
             return found
-        body = render().encode("utf-8")
-        rendered = Rendered(body=body, etag=hashlib.sha256(body).hexdigest()[:24])
+        rendered = Rendered(render().encode("utf-8"))
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = rendered
-        return rendered
+            return self._entries.setdefault((key, progress), rendered)
 
 
-_KEY = "donation_drive.widget_rendered"
-
-
-def rendered(kind: str, progress: Progress, render: Callable[[], str]) -> Rendered:
-    """The body of representation ``kind`` of ``progress``, rendering it only once."""
-    extensions = current_app.extensions
-    cache = extensions.get(_KEY)
+def rendered_cache(app: Flask) -> RenderedCache:
+    cache = app.extensions.get(_KEY)
     if cache is None:
-        cache = extensions.setdefault(_KEY, RenderedCache())
-    return cache.get_or_render(kind, progress, render)
+        cache = app.extensions.setdefault(_KEY, RenderedCache())
+    return cache

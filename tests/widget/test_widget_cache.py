@@ -137,9 +137,10 @@ def test_a_drive_edit_shows_at_once(client, drive):
 
 
 def test_a_write_by_another_process_shows_within_the_cache_time(app, client, drive, tmp_path):
-    ttl = 0.5
+    ttl = 2.0
     app.config["WIDGET_CACHE_SECONDS"] = ttl
     assert raised(client) == 0
+    cached_at = time.monotonic()
     # A second app instance on the same database stands in for another worker
     # process: its ledger write cannot reach this process's cache.
     other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "other-process")
@@ -152,21 +153,20 @@ def test_a_write_by_another_process_shows_within_the_cache_time(app, client, dri
             entered_by="other process",
             send_receipt=False,
         )
-        written_at = time.monotonic()
         db.session.remove()
         db.engine.dispose()
 
-    assert raised(client) == 0  # still served from this process's cache
+    assert raised(client) == 0  # still this process's cached figures
     while raised(client) != 7_000:
-        assert time.monotonic() - written_at < ttl + 1, "the write never showed up"
+        assert time.monotonic() - cached_at < ttl + 2, "the write never showed up"
         time.sleep(0.05)
-    assert time.monotonic() - written_at <= ttl + 0.25
+    assert time.monotonic() - cached_at <= ttl + 0.5
 
 
 def test_after_expiry_one_read_refreshes_the_figures_for_every_request(app, client, drive):
-    app.config["WIDGET_CACHE_SECONDS"] = 0.2
+    app.config["WIDGET_CACHE_SECONDS"] = 1.0
     client.get(URL)
-    time.sleep(0.25)
+    time.sleep(1.05)
 
     with sql_statements() as statements:
         for _ in range(10):
