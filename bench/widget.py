@@ -1,0 +1,384 @@
+"""Benchmark: the progress widget JSON under concurrent load, beside a minimal Flask
+endpoint served the same way.
+
+For each drive size (100 and 1,000,000 donations by default) a fresh SQLite database
+is migrated, seeded with bulk SQL inserts, and its drive aggregate set from a ledger
+recount. The real app (``donation_drive:create_app()``, production settings) and
+``bench/minimal_app.py`` are each served by gunicorn on loopback with the same worker
+count and class, loaded by ``wrk`` (or, without it, a keep-alive thread-pool client),
+in interleaved rounds; the median of the rounds is reported.
+
+    .venv/bin/python bench/widget.py                 # the full run (seeding 1M takes a while)
+    .venv/bin/python bench/widget.py --sizes 100 --duration 3 --rounds 1   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SLUG = "bench"
+WRK = shutil.which("wrk")
+
+
+@dataclass
+class Sample:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us_per_request: float  # server CPU time (all gunicorn processes) per request
+
+
+# -- the database ---------------------------------------------------------------------
+
+
+def seed_database(path: Path, donations: int) -> int:
+    """Migrate a fresh SQLite file, create the drive, insert ``donations`` rows in bulk
+    and set the drive's aggregate from a ledger recount. Returns the raised amount."""
+    os.environ.setdefault("DONATION_DRIVE_ENV", "development")
+    sys.path.insert(0, str(ROOT))
+    from datetime import UTC, datetime
+
+    from flask_migrate import upgrade
+    from sqlalchemy import update
+
+    from donation_drive import create_app
+    from donation_drive.extensions import db
+    from donation_drive.ledger import create_drive, recount_drive
+    from donation_drive.models import Drive
+
+    url = f"sqlite:///{path}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(path.parent))
+    with app.app_context():
+        upgrade()
+        drive = create_drive(
+            slug=SLUG,
+            title="Benchmark Drive",
+            goal_amount=7_500_000_000,
+            currency="USD",
+            starts_at=datetime(2026, 11, 1, tzinfo=UTC),
+            ends_at=datetime(2026, 12, 31, tzinfo=UTC),
+        )
+        drive_id = drive.id
+        db.session.remove()
+        db.engine.dispose()
+
+    _bulk_insert(path, drive_id, donations)
+
+    with app.app_context():
+        raised, count = recount_drive(drive_id)
+        # Seeding only: the rows above bypassed the ledger, so the aggregate is set
+        # once from the ledger's own recount of them.
+        db.session.execute(
+            update(Drive)
+            .where(Drive.id == drive_id)
+            .values(raised_amount=raised, donor_count=count)
+        )
+        db.session.commit()
+        db.engine.dispose()
+    return raised
+
+
+def _bulk_insert(path: Path, drive_id: int, donations: int) -> None:
+    methods = ("card", "paypal", "check", "amazon_gift_card", "bitcoin", "cash", "other")
+    stamp = "2026-11-20 12:00:00.000000"  # SQLite keeps UTC datetimes as naive text
+
+    def rows():
+        for i in range(donations):
+            method = methods[i % len(methods)]
+            card = method == "card"
+            yield (
+                drive_id,
+                500 + (i * 7919) % 100_000,  # $5 to $1,005, spread deterministically
+                method,
+                "stripe" if card else None,
+                f"pi_bench_{i}" if card else None,
+                f"ref-{i}" if not card else None,
+            )
+
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA synchronous=OFF")
+    with connection:
+        connection.executemany(
+            "INSERT INTO donations (version, drive_id, amount, currency, method, status,"
+            " received_at, is_anonymous, provider, provider_ref, reference, entered_by,"
+            " send_receipt, fee_covered_amount, refunded_amount, disputed_amount,"
+            " created_at, updated_at)"
+            " VALUES (1, ?, ?, 'USD', ?, 'succeeded', ?, 0, ?, ?, ?, 'bench',"
+            " 0, 0, 0, 0, ?, ?)",
+            ((d, a, m, stamp, p, r, ref, stamp, stamp) for d, a, m, p, r, ref in rows()),
+        )
+    connection.close()
+
+
+# -- the servers ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, app_spec: str, env: dict[str, str], args: argparse.Namespace) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
+            app_spec,
+        ]
+        # Production logs go to a file, as a process manager would collect them.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=self.log, stderr=self.log
+        )
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+            time.sleep(0.2)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the master and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids += [int(pid) for pid in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def app_environment(database: Path) -> dict[str, str]:
+    """The real app as production runs it: production settings, its own logs on."""
+    return {
+        "DONATION_DRIVE_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "STRIPE_SECRET_KEY": "sk_test_bench_never_called",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_never_called",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench_never_called",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+    }
+
+
+# -- the load -------------------------------------------------------------------------
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def load_with_wrk(url: str, args: argparse.Namespace) -> tuple[int, float, float, float]:
+    output = subprocess.run(
+        [
+            WRK,
+            f"-t{args.client_threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"errors under load:\n{output}")
+    count = int(re.search(r"(\d+) requests in", output).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))
+    return count, rps, p50, p99
+
+
+def load_with_threads(url: str, args: argparse.Namespace) -> tuple[int, float, float, float]:
+    """Fallback without wrk: keep-alive connections from a thread pool."""
+    parts = urllib.request.urlparse(url)
+    deadline = time.monotonic() + args.duration
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        mine: list[float] = []
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            connection.request("GET", parts.path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status} under load")
+            mine.append(time.perf_counter() - started)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(args.connections) as pool:
+        for future in [pool.submit(client) for _ in range(args.connections)]:
+            future.result()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1000
+    p99 = latencies[int(len(latencies) * 0.99)] * 1000
+    return len(latencies), len(latencies) / elapsed, p50, p99
+
+
+def measure(server: Gunicorn, path: str, args: argparse.Namespace) -> Sample:
+    warm = argparse.Namespace(**{**vars(args), "duration": max(1, args.duration // 5)})
+    loader = load_with_wrk if WRK else load_with_threads
+    loader(server.url + path, warm)
+    cpu_before = server.cpu_seconds()
+    count, rps, p50, p99 = loader(server.url + path, args)
+    cpu = server.cpu_seconds() - cpu_before
+    return Sample(rps, p50, p99, cpu / count * 1e6)
+
+
+# -- the run --------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    memory = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
+    return (
+        f"{os.cpu_count()} CPUs ({model.group(1) if model else 'unknown'}), "
+        f"{int(memory.group(1)) / 1024 / 1024:.1f} GiB RAM, Python {platform.python_version()}, "
+        f"load average before the run {os.getloadavg()[0]:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000000", help="donations per drive, comma list")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; median wins")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--client-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    print(f"machine: {machine()}")
+    print(
+        f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} threads; "
+        f"load: {'wrk' if WRK else 'python threads'}, {args.connections} connections, "
+        f"{args.duration}s x {args.rounds} rounds (median)"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="dd-bench-"))
+    servers: dict[str, tuple[Gunicorn, str]] = {}
+    try:
+        for size in sizes:
+            database = workdir / f"drive-{size}" / "bench.sqlite3"
+            database.parent.mkdir()
+            started = time.monotonic()
+            raised = seed_database(database, size)
+            took = time.monotonic() - started
+            print(f"seeded {size:,} donations (${raised / 100:,.2f}) in {took:.1f}s")
+            server = Gunicorn("donation_drive:create_app()", app_environment(database), args)
+            path = f"/api/v1/drives/{SLUG}"
+            server.wait_ready(path)
+            servers[f"widget JSON, {size:,} donations"] = (server, path)
+        minimal = Gunicorn("minimal_app:app", {}, args)
+        minimal.wait_ready("/ping")
+        servers["minimal Flask endpoint"] = (minimal, "/ping")
+
+        samples: dict[str, list[Sample]] = {name: [] for name in servers}
+        for _ in range(args.rounds):
+            for name, (server, path) in servers.items():
+                samples[name].append(measure(server, path, args))
+    finally:
+        for server, _ in servers.values():
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    report(samples)
+
+
+def report(samples: dict[str, list[Sample]]) -> None:
+    """A Markdown table of the medians, the minimal endpoint (last) as the baseline."""
+    fields = list(Sample.__annotations__)
+    medians = {
+        name: Sample(*(statistics.median(getattr(run, f) for run in runs) for f in fields))
+        for name, runs in samples.items()
+    }
+    baseline = list(medians.values())[-1]
+    print()
+    print(
+        "| endpoint | requests/s | p50 ms | p99 ms | server CPU µs/request "
+        "| throughput vs minimal | CPU per request vs minimal |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, m in medians.items():
+        print(
+            f"| {name} | {m.requests_per_second:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} "
+            f"| {m.cpu_us_per_request:,.0f} "
+            f"| {m.requests_per_second / baseline.requests_per_second:.0%} "
+            f"| {m.cpu_us_per_request / baseline.cpu_us_per_request:.0%} |"
+        )
+    print()
+    for name, runs in samples.items():
+        rounds = ", ".join(
+            f"{run.requests_per_second:,.0f}/s {run.cpu_us_per_request:.0f}µs" for run in runs
+        )
+        print(f"rounds, {name}: {rounds}")
+
+
+if __name__ == "__main__":
+    main()
