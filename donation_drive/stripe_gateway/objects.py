@@ -31,9 +31,15 @@ def _int(value: object, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+# Unix seconds up to the end of year 9999; beyond that a value is no time at all.
+_LATEST_TIMESTAMP = 253_402_300_799
+
+
 def _timestamp(value: object) -> datetime:
     seconds = _int(value)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else datetime.now(UTC)
+    if 0 < seconds <= _LATEST_TIMESTAMP:
+        return datetime.fromtimestamp(seconds, UTC)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

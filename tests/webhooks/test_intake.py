@@ -471,3 +471,16 @@ def test_a_body_far_larger_than_any_stripe_event_is_refused(client, drive, webho
 def test_the_webhook_needs_no_csrf_token_but_other_posts_do(client, drive, webhook_secret):
     # The test client sends no CSRF token: the signature is the only credential here.
     assert deliver(client, _succeeded(100, drive_slug=None), webhook_secret).status_code == 200
+
+
+def test_a_payment_with_a_nonsense_creation_time_is_recorded_as_of_now(
+    client, drive, webhook_secret
+):
+    event = _succeeded(1_500, drive_slug="eoy")
+    event["data"]["object"]["created"] = 2**63
+
+    response = deliver(client, event, webhook_secret)
+
+    assert response.status_code == 200 and _row(event).status == "processed"
+    donation = db.session.scalars(select(Donation)).one()
+    assert abs(time.time() - donation.received_at.timestamp()) < 60
