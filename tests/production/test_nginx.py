@@ -1,0 +1,174 @@
+"""The nginx configuration in docs/deployment.md, run for real in front of gunicorn:
+it caches the widget, revalidates it with the app's ETag, serves a stale copy while
+it refreshes, and carries the request id through. The config is the document's own
+text with only addresses and paths replaced, so the doc cannot drift from what works.
+
+Needs the nginx binary (Debian's ``nginx`` package); skipped where it is absent.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from donation_drive.extensions import db
+from donation_drive.ledger import create_drive
+from donation_drive.ledger.validation import parse_datetime
+
+from ..conftest import make_app
+from ..peers.ports import free_port
+from .gunicorn import GunicornInstance
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+DEPLOYMENT_DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+MAX_AGE = 1
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(NGINX is None, reason="nginx is not installed"),
+]
+
+
+def documented_config() -> str:
+    match = re.search(r"```nginx\n(.*?)```", DEPLOYMENT_DOC.read_text(), re.DOTALL)
+    assert match, "docs/deployment.md has no nginx block"
+    return match.group(1)
+
+
+def runnable(config: str, folder: Path, listen: int, upstream: int) -> str:
+    """The documented config with this machine's addresses and paths."""
+    config = re.sub(r"server 10\.0\.0\.\d+:8000;[^\n]*\n", "", config, count=1)
+    config = re.sub(r"server 10\.0\.0\.\d+:8000;", f"server 127.0.0.1:{upstream};", config)
+    config = config.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
+    config = config.replace("/var/cache/nginx/widget", str(folder / "cache"))
+    config = config.replace("/var/log/nginx/donate.log", str(folder / "access.log"))
+    temp = "\n".join(
+        f"{name}_temp_path {folder / name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # Workers as this user: as root nginx would switch to "nobody", who cannot
+    # enter the test's private temporary folder.
+    return (
+        f"user {getpass.getuser()};\n"
+        f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+        f"events {{}}\nhttp {{\n{temp}\n{config}\n}}\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def proxy(module_database_url, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """(nginx's address, the folder holding the app's log)."""
+    folder = tmp_path_factory.mktemp("nginx")
+    app = make_app(module_database_url, folder / "instance")
+    with app.app_context():
+        create_drive(
+            slug="eoy",
+            title="End of the Year",
+            goal_amount=7_500_000,
+            currency="USD",
+            starts_at=parse_datetime("2026-11-15", "starts"),
+            ends_at=parse_datetime("2026-12-31", "ends", end_of_day=True),
+        )
+        db.engine.dispose()
+    settings = {
+        "DATABASE_URL": module_database_url,
+        "DONATION_DRIVE_ENV": "testing",
+        "WIDGET_MAX_AGE": str(MAX_AGE),
+        "PROXY_FIX_X_FOR": "1",
+    }
+    gunicorn = GunicornInstance(settings, 1, folder / "gunicorn.log").start()
+    port = free_port()
+    (folder / "nginx.conf").write_text(runnable(documented_config(), folder, port, gunicorn.port))
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if nginx.poll() is not None:
+                    raise RuntimeError(nginx.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", folder
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        gunicorn.stop()
+
+
+@pytest.fixture
+def proxied(proxy) -> str:
+    return proxy[0]
+
+
+def app_access_log(folder: Path) -> list[dict]:
+    lines = (folder / "gunicorn.log").read_text().splitlines()
+    return [
+        entry
+        for entry in (json.loads(line) for line in lines if line.startswith("{"))
+        if entry.get("logger") == "donation_drive.access"
+    ]
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status, dict(response.headers), response.read()
+
+
+def test_nginx_serves_the_widget_from_its_cache(proxied):
+    url = f"{proxied}/api/v1/drives/eoy?case=hit"
+    first = get(url)
+    second = get(url)
+    assert first[0] == second[0] == 200
+    assert first[1]["X-Cache-Status"] == "MISS"
+    assert second[1]["X-Cache-Status"] == "HIT"
+    assert second[2] == first[2]
+    assert second[1]["ETag"] == first[1]["ETag"]
+
+
+def test_an_expired_copy_is_served_stale_then_revalidated_with_the_etag(proxy):
+    proxied, folder = proxy
+    url = f"{proxied}/widget/eoy.svg?case=stale"
+    fresh = get(url)
+    time.sleep(MAX_AGE + 1.1)
+    stale = get(url)  # answered from the cache at once; nginx refreshes it behind
+    assert stale[1]["X-Cache-Status"] == "STALE"
+    assert stale[2] == fresh[2]
+    time.sleep(0.5)
+    after = get(url)
+    assert after[1]["X-Cache-Status"] in {"HIT", "REVALIDATED"}
+    assert after[2] == fresh[2]
+    # nginx asked the app with If-None-Match and got a 304, not the whole image again.
+    answered = [e["status"] for e in app_access_log(folder) if e["path"] == "/widget/eoy.svg"]
+    assert answered == [200, 304]
+
+
+def test_a_clients_request_id_reaches_the_app_and_comes_back(proxied):
+    _, headers, _ = get(f"{proxied}/healthz", {"X-Request-ID": "cdn-abc-123"})
+    assert headers["X-Request-ID"] == "cdn-abc-123"
+
+
+def test_nginx_gives_the_app_a_request_id_when_the_client_has_none(proxied):
+    _, headers, _ = get(f"{proxied}/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+
+
+def test_metrics_are_not_served_to_the_public(proxied):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get(f"{proxied}/metrics")
+    assert refused.value.code == 403
