@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, Response, current_app, has_request_context, request
 from prometheus_client import (
@@ -256,6 +257,9 @@ def serve_worker_metrics(app: Flask) -> object | None:
 def init_observability(app: Flask) -> None:
     """Logging, request ids, request metrics and the ``/metrics`` endpoint."""
     configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json"))
+    multiproc_dir = app.config.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiproc_dir:  # prometheus_client writes there on the first request; must exist
+        Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
     # First in line, so the timer starts before CSRF or rate-limit checks may answer.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
