@@ -4,13 +4,13 @@ and a resend is an explicit, separately recorded copy."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from donation_drive.emails import resend_receipt, send_due_emails
 from donation_drive.errors import Conflict, InvalidInput, NotFound
 from donation_drive.extensions import db
 from donation_drive.ledger import apply_provider_refund, refund_offline_donation, void_donation
-from donation_drive.models import OutboxEmail
+from donation_drive.models import Donation, OutboxEmail
 
 from .factories import give, later, outbox_row, pay_by_card, text_and_html
 
@@ -40,11 +40,28 @@ def test_payment_refunded_before_its_email_went_out_gets_no_thank_you(app, drive
     )
 
 
-def test_a_full_refund_the_outbox_was_not_told_about_is_caught_before_sending(app, drive, smtp):
-    # Offline refunds do not cancel the queued row themselves; the sender's check
-    # right before sending does.
+def test_full_offline_refund_withdraws_the_receipt_at_once(app, drive, smtp):
     donation = give(drive, amount=5_000)
     refund_offline_donation(donation.id, amount=5_000, reason="check bounced", actor="admin")
+
+    report = send_due_emails()
+
+    row = outbox_row(donation.id)
+    assert (report.processed, smtp.messages) == (0, [])
+    assert (row.status, row.last_error) == (
+        "canceled",
+        "gift refunded before the receipt was sent",
+    )
+
+
+def test_a_full_refund_the_outbox_was_not_told_about_is_caught_before_sending(app, drive, smtp):
+    # A refund that reached the row without going through the outbox (another process
+    # between the ledger's cancel and our claim): the sender's own check stops it.
+    donation = give(drive, amount=5_000)
+    db.session.execute(
+        update(Donation).where(Donation.id == donation.id).values(refunded_amount=5_000)
+    )
+    db.session.commit()
     assert outbox_row(donation.id).status == "pending"
 
     report = send_due_emails()
