@@ -36,7 +36,9 @@ def emulator(localstripe_base: str) -> Emulator:
 
 @pytest.fixture
 def emulator_webhooks(emulator: Emulator, live_server, webhook_secret: str) -> Iterator[Emulator]:
-    """The emulator delivers its signed events to this test's live server."""
+    """The emulator delivers its signed events to this test's live server (and only
+    this test's: events of earlier tests are let pass first)."""
+    emulator.wait_for_quiet()
     emulator.deliver_webhooks_to(f"{live_server.url}/webhooks/stripe", webhook_secret)
     yield emulator
     emulator.stop_delivering()

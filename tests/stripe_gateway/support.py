@@ -54,18 +54,28 @@ class Emulator:
         return json.loads(raw) if raw else None
 
     def clear(self) -> None:
-        """Forget every object (not the webhook registrations)."""
+        """Forget every object (not the webhook registrations).
+
+        Events already emitted are still sent a second later, signed at that moment
+        for whatever URLs are registered then; ``wait_for_quiet`` lets them pass
+        before this test registers its own server."""
+        emitted = [event["created"] for event in self.events()]
+        self._quiet_at = max(emitted) + 2.2 if emitted else 0.0
         self._request("DELETE", "/_config/data")
+
+    def wait_for_quiet(self) -> None:
+        """Wait until every event emitted before ``clear`` has been sent."""
+        delay = getattr(self, "_quiet_at", 0.0) - time.time()
+        if delay > 0:
+            time.sleep(delay)
 
     def deliver_webhooks_to(self, url: str, secret: str) -> None:
         register_emulator_webhook(self.api_base, WEBHOOK_NAME, url, secret)
 
     def stop_delivering(self) -> None:
-        """Point our registration nowhere and let events already scheduled (the
-        emulator sends each one a second after it happens, signing it then) go
-        there, so none reaches the next test's server."""
+        """Point our registration nowhere: the test's server is going away, and its
+        port may serve someone else next."""
         register_emulator_webhook(self.api_base, WEBHOOK_NAME, NOWHERE, "whsec_nowhere")
-        time.sleep(1.3)
 
     def card_token(
         self, number: str = "4242424242424242", exp_month: str = "12", exp_year: str = "2030"
