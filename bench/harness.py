@@ -47,18 +47,48 @@ def machine() -> str:
     )
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU time of a process and all its live descendants (gunicorn's
+    master and workers, PostgreSQL's postmaster and backends), from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        # After the command: state, ppid, ..., utime (12th), stime (13th).
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
 # -- databases ------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    url: str
+    server_pid: int | None  # PostgreSQL's postmaster; None for SQLite (in-process)
 
 
 @contextmanager
 def database(kind: str):
-    """Yield the URL of a fresh, migrated database with the bench drive in it."""
+    """Yield a fresh, migrated ``Database`` with the bench drive in it."""
     if kind == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="dd-bench-"))
         try:
             url = f"sqlite:///{folder / 'bench.sqlite3'}"
             prepare(url, folder)
-            yield url
+            yield Database(url, None)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
@@ -68,7 +98,8 @@ def database(kind: str):
     try:
         url = cluster.create_database()
         prepare(url, cluster.root)
-        yield url
+        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        yield Database(url, postmaster)
     finally:
         cluster.stop()
 

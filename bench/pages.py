@@ -49,8 +49,8 @@ def main() -> None:
         f"{args.connections} connections, {args.duration}s x {args.rounds} rounds (median); "
         f"database: {args.database}"
     )
-    with database(args.database) as url:
-        server = Gunicorn(url, ServerSettings(workers=args.workers, threads=args.threads))
+    with database(args.database) as db:
+        server = Gunicorn(db.url, ServerSettings(workers=args.workers, threads=args.threads))
         try:
             progress = f"{server.url}/api/v1/drives/{SLUG}"
             etag = etag_of(progress)

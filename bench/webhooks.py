@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from harness import (
     SLUG,
     WEBHOOK_SECRET,
+    Database,
     Gunicorn,
     ServerSettings,
+    cpu_seconds,
     database,
     machine,
     totals,
@@ -86,6 +88,8 @@ class Outcome:
     retries: int
     statuses: Counter
     counted_once: bool
+    app_cpu_ms: float  # gunicorn's CPU time per delivery
+    db_cpu_ms: float  # PostgreSQL's (SQLite works inside gunicorn: 0)
     detail: str
 
     @property
@@ -149,21 +153,29 @@ def deliver_all(url: str, deliveries: list[str], connections: int) -> tuple[floa
     return time.perf_counter() - started, latencies, statuses
 
 
+def _server_cpu(server: Gunicorn, db: Database) -> tuple[float, float]:
+    """CPU seconds used so far by gunicorn (master + workers) and by PostgreSQL."""
+    app_cpu = cpu_seconds(server.process.pid)
+    return app_cpu, cpu_seconds(db.server_pid) if db.server_pid else 0.0
+
+
 def run(kind: str, args: argparse.Namespace) -> Outcome:
     amounts = [500 + (i * 7919) % 100_000 for i in range(args.payments)]
     events = [payment_event(amount) for amount in amounts]
     # Copies side by side: the next free threads take them, so they arrive together.
     deliveries = [event for event in events for _ in range(args.copies)]
     settings = ServerSettings(workers=args.workers, threads=args.threads)
-    with database(kind) as url:
-        server = Gunicorn(url, settings)
+    with database(kind) as db:
+        server = Gunicorn(db.url, settings)
         try:
             deliver_all(server.url, [payment_event(600) for _ in range(50)], args.connections)
             warm_raised = 50 * 600
+            cpu_before = _server_cpu(server, db)
             seconds, latencies, statuses = deliver_all(server.url, deliveries, args.connections)
+            cpu_after = _server_cpu(server, db)
         finally:
             server.stop()
-        raised, donors, rows, stored = totals(url)
+        raised, donors, rows, stored = totals(db.url)
     expected = (sum(amounts) + warm_raised, args.payments + 50)
     counted_once = (raised, donors) == expected and rows == expected[1]
     counted_once = counted_once and stored == {"processed": expected[1]}
@@ -177,6 +189,8 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         retries=sum(n for status, n in statuses.items() if not 200 <= status < 300),
         statuses=statuses,
         counted_once=counted_once,
+        app_cpu_ms=(cpu_after[0] - cpu_before[0]) * 1000 / len(deliveries),
+        db_cpu_ms=(cpu_after[1] - cpu_before[1]) * 1000 / len(deliveries),
         detail=(
             f"raised {raised} (expected {expected[0]}), donors {donors}, donation rows {rows}, "
             f"webhook rows {stored}"
@@ -202,8 +216,14 @@ def main() -> None:
         f"{args.copies} deliveries each"
     )
     print()
-    print("| database   | deliveries/s | payments/s | p50 ms | p99 ms | retried | counted once |")
-    print("|------------|-------------:|-----------:|-------:|-------:|--------:|:------------:|")
+    print(
+        "| database   | deliveries/s | payments/s | p50 ms | p99 ms | app CPU ms | db CPU ms "
+        "| retried | counted once |"
+    )
+    print(
+        "|------------|-------------:|-----------:|-------:|-------:|-----------:|----------:"
+        "|--------:|:------------:|"
+    )
     failed = False
     for kind in args.databases.split(","):
         outcomes = [run(kind, args) for _ in range(args.rounds)]
@@ -211,7 +231,8 @@ def main() -> None:
         print(
             f"| {kind:<10} | {outcome.deliveries_per_second:>12,.0f} | "
             f"{outcome.payments / outcome.seconds:>10,.0f} | {outcome.p50_ms:>6.1f} | "
-            f"{outcome.p99_ms:>6.1f} | {outcome.retries:>7} | "
+            f"{outcome.p99_ms:>6.1f} | {outcome.app_cpu_ms:>10.2f} | {outcome.db_cpu_ms:>9.2f} | "
+            f"{outcome.retries:>7} | "
             f"{'yes' if all(o.counted_once for o in outcomes) else 'NO':>12} |"
         )
         if args.rounds > 1:
