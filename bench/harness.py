@@ -228,6 +228,8 @@ class Load:
     p50_ms: float
     p99_ms: float
     statuses_ok: bool
+    requests: int
+    server_cpu_us: float = 0.0  # the server's CPU time per request, when measured
 
 
 def _milliseconds(text: str) -> float:
@@ -235,14 +237,28 @@ def _milliseconds(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, *, duration: int, connections: int, headers: dict[str, str]) -> Load:
+def wrk(
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    headers: dict[str, str],
+    server_pid: int | None = None,
+) -> Load:
+    """Load ``url`` with wrk; with ``server_pid``, also measure that process tree's
+    CPU time per request."""
     if WRK is None:
         raise SystemExit("wrk is needed for this benchmark: apt-get install wrk")
     command = [WRK, "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu_after = cpu_seconds(server_pid) if server_pid else 0.0
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     return Load(
+        requests=requests,
+        server_cpu_us=(cpu_after - cpu_before) * 1e6 / max(requests, 1),
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         p50_ms=_milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1)),
         p99_ms=_milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1)),

@@ -70,24 +70,32 @@ def main() -> None:
                             duration=args.duration,
                             connections=args.connections,
                             headers=headers,
+                            server_pid=server.process.pid,
                         )
                     )
         finally:
             server.stop()
 
     print()
-    print(f"| {'endpoint':<34} | {'requests/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} |")
-    print(f"|{'-' * 36}|{'-' * 11}:|{'-' * 8}:|{'-' * 8}:|")
+    print(
+        f"| {'endpoint':<34} | {'requests/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} "
+        f"| {'server CPU µs/request':>21} |"
+    )
+    print(f"|{'-' * 36}|{'-' * 11}:|{'-' * 8}:|{'-' * 8}:|{'-' * 22}:|")
     for name, loads in samples.items():
         if not all(load.statuses_ok for load in loads):
             raise SystemExit(f"{name}: errors or unexpected statuses under load")
         print(
             f"| {name:<34} | {statistics.median(x.requests_per_second for x in loads):>10,.0f} "
             f"| {statistics.median(x.p50_ms for x in loads):>7.2f} "
-            f"| {statistics.median(x.p99_ms for x in loads):>7.2f} |"
+            f"| {statistics.median(x.p99_ms for x in loads):>7.2f} "
+            f"| {statistics.median(x.server_cpu_us for x in loads):>21,.0f} |"
         )
     for name, loads in samples.items():
-        print(f"rounds, {name}: " + ", ".join(f"{x.requests_per_second:,.0f}/s" for x in loads))
+        rounds = ", ".join(
+            f"{x.requests_per_second:,.0f}/s {x.server_cpu_us:,.0f} µs" for x in loads
+        )
+        print(f"rounds, {name}: {rounds}")
 
 
 if __name__ == "__main__":
