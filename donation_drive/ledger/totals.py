@@ -9,10 +9,9 @@ show up within that bound.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -46,11 +45,6 @@ class Progress:
     def bar_percent(self) -> float:
         """How full the bar is drawn: the percentage capped at 100."""
         return min(self.percent, 100.0)
-
-    @property
-    def etag(self) -> str:
-        digest = hashlib.sha256(repr(asdict(self)).encode()).hexdigest()[:20]
-        return digest
 
     def as_json(self) -> dict[str, object]:
         return {
