@@ -19,9 +19,12 @@ system-deps:
 run: $(STAMP)
 	$(BIN)/donation-drive dev
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster (the
+# browser tests drive the same views, so they run once).
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+	DD_TEST_DATABASE=postgresql $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
