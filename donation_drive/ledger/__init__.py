@@ -1,19 +1,25 @@
-"""The ledger: the one place that changes money. See ``donations`` and ``totals``."""
+"""The ledger: the one place that changes money.
 
-from .donations import (
-    DonorDetails,
-    RecordResult,
+``donations`` records gifts, ``adjustments`` changes them (refunds, disputes, voids,
+corrections), ``transactions`` is the discipline both follow, and ``totals`` is the
+one source of a drive's figures.
+"""
+
+from .adjustments import (
     apply_provider_dispute,
     apply_provider_refund,
-    attach_provider_ref,
-    create_pending_card_donation,
-    find_provider_donation,
-    mark_payment_unsuccessful,
-    record_offline_donation,
-    record_provider_payment,
     refund_offline_donation,
     update_offline_donation,
     void_donation,
+)
+from .donations import (
+    DonorDetails,
+    RecordResult,
+    attach_provider_ref,
+    create_pending_card_donation,
+    mark_payment_unsuccessful,
+    record_offline_donation,
+    record_provider_payment,
 )
 from .drives import create_drive, get_drive, list_drives, update_drive
 from .totals import (
@@ -23,6 +29,7 @@ from .totals import (
     invalidate_progress,
     recount_drive,
 )
+from .transactions import find_provider_donation
 
 __all__ = [
     "DonorDetails",

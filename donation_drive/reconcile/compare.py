@@ -25,7 +25,7 @@ from ..ledger import (
     mark_payment_unsuccessful,
     record_provider_payment,
 )
-from ..ledger.donations import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
+from ..ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
 from ..models import Donation, Drive, Status, utcnow
 from ..stripe_gateway.listing import StripePayment
 from ..stripe_gateway.objects import DisputeInfo

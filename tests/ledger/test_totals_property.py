@@ -35,7 +35,7 @@ from donation_drive.ledger import (
     refund_offline_donation,
     void_donation,
 )
-from donation_drive.ledger.donations import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
+from donation_drive.ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
 from donation_drive.models import OFFLINE_METHODS
 
 WHEN = datetime(2026, 12, 1, 12, tzinfo=UTC)
