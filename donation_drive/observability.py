@@ -41,7 +41,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Ids a proxy or a client may hand us: short, printable, no spaces or quotes, so
 # they are safe to echo in a header and to write in a log line.
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
-_SANE_REQUEST_ID = SANE_REQUEST_ID  # the name widget/fast_path.py imports
 _ENVIRON_ID = "donation_drive.request_id"
 _ENVIRON_STARTED = "donation_drive.request_started"
 

@@ -32,8 +32,13 @@ from flask import Flask
 from werkzeug.http import http_date, parse_etags, remove_entity_headers
 
 from ..ledger import cached_progress
-from ..observability import _SANE_REQUEST_ID as SANE_REQUEST_ID  # the hooks' own rule
-from ..observability import REQUEST_ID_HEADER, REQUEST_SECONDS, REQUESTS, access_log
+from ..observability import (
+    REQUEST_ID_HEADER,
+    REQUEST_SECONDS,
+    REQUESTS,
+    SANE_REQUEST_ID,
+    access_log,
+)
 from .rendering import Headers, Rendered, rendered_cache, representation_key
 
 RENDERED_ENVIRON_KEY = "donation_drive.widget_rendered"
