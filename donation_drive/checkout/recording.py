@@ -4,6 +4,8 @@ back) both come here; the ledger's once-only key makes any order safe."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..errors import InvalidCurrency
 from ..ledger import (
     DonorDetails,
@@ -18,13 +20,19 @@ from ..stripe_gateway import PaymentIntentInfo
 PROVIDER = "stripe"
 
 
-def record_succeeded_payment(intent: PaymentIntentInfo, *, actor: str) -> RecordResult:
+def record_succeeded_payment(
+    intent: PaymentIntentInfo,
+    *,
+    actor: str,
+    also_in_transaction: Callable[[], object] | None = None,
+) -> RecordResult:
     """Count a succeeded PaymentIntent toward the drive its metadata names, once.
 
     Adopts the checkout's pending donation (by id or by the PaymentIntent id) so a
     payment is never counted on two rows. Raises ``UnknownDrive`` when the drive in
     the metadata does not exist and ``InvalidCurrency`` when the payment is not in
     the drive's currency (adding it would mix currencies in one total).
+    ``also_in_transaction`` runs inside the ledger's transaction, before it commits.
     """
     drive = get_drive(intent.metadata.drive_slug or "")
     if intent.currency != drive.currency:
@@ -43,6 +51,7 @@ def record_succeeded_payment(intent: PaymentIntentInfo, *, actor: str) -> Record
         actor=actor,
         donor=DonorDetails(email=intent.receipt_email),
         pending_donation_id=intent.metadata.donation_id,
+        also_in_transaction=also_in_transaction,
     )
 
 

@@ -10,6 +10,7 @@ webhook, a reconcile run racing a webhook) changes nothing the second time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -191,6 +192,7 @@ def record_provider_payment(
     reference: str | None = None,
     note: str | None = None,
     send_receipt: bool = True,
+    also_in_transaction: Callable[[], object] | None = None,
 ) -> RecordResult:
     """Record a payment the provider says succeeded. Idempotent on
     ``(provider, provider_ref)``: a second call, in any order or concurrently, returns
@@ -201,6 +203,9 @@ def record_provider_payment(
     ``method`` is ``card`` for Stripe; imports of other providers' payments (a PayPal
     activity export) pass their own method and keep the same once-only guarantee;
     ``note`` (an admin's private note from an import) is kept on a new row only.
+    ``also_in_transaction`` runs inside the recording transaction just before it
+    commits, so its writes commit or roll back with the payment (the webhook intake
+    marks its stored event processed this way).
     """
     if method not in tuple(Method):
         raise InvalidInput(f"method must be one of {', '.join(Method)}", "method")
@@ -289,9 +294,19 @@ def record_provider_payment(
         queue_receipt(donation)
         return RecordResult(donation, created=False, counted=True)
 
-    result = in_transaction(work)
-    after_commit(drive.id)
-    count_donation_recorded(result.donation.method, counted=result.counted)
+    def work_noting_method() -> RecordResult:
+        nonlocal counted_method
+        result = work()
+        counted_method = result.donation.method
+        if also_in_transaction is not None:
+            also_in_transaction()
+        return result
+
+    # Read before the commit expires them: reloading afterwards costs a SELECT each.
+    drive_id, counted_method = drive.id, method
+    result = in_transaction(work_noting_method)
+    after_commit(drive_id)
+    count_donation_recorded(counted_method, counted=result.counted)
     return result
 
 

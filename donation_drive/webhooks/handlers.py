@@ -5,7 +5,12 @@ handler safe to run twice, concurrently or out of order.
 
 A handler answers with ``Handled`` (processed or ignored), or raises
 ``NotYetProcessable`` (Stripe should retry later) or ``UnprocessableEvent`` (the
-event cannot be applied as sent; an admin has to look).
+event cannot be applied as sent; an admin has to look). It is given
+``mark_processed``, which writes the stored event's final status: a handler whose
+ledger call can only commit when the event is processed runs it inside that
+transaction (one commit instead of two, and the donation and the event's status
+cannot disagree) and answers ``Handled(..., settled=True)``; otherwise the intake
+records the outcome afterwards.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class UnprocessableEvent(Exception):
 class Handled:
     status: str  # PROCESSED or IGNORED
     note: str | None = None
+    settled: bool = False  # the stored event was marked in the ledger's transaction
+
+
+MarkProcessed = Callable[[], object]
 
 
 def _read(parse: Callable[[dict], T], event: ProviderEvent) -> T:
@@ -64,19 +73,24 @@ def _actor(event: ProviderEvent) -> str:
     return f"stripe-webhook:{event.id}"
 
 
-def payment_succeeded(event: ProviderEvent) -> Handled:
+def payment_succeeded(event: ProviderEvent, mark_processed: MarkProcessed) -> Handled:
     intent = _read(payment_intent_from, event)
     if not intent.metadata.is_ours:
         return Handled(IGNORED, "not a Donation Drive payment (no drive in its metadata)")
     try:
-        result = record_succeeded_payment(intent, actor=_actor(event))
+        # Once the ledger commits, this event is processed: say so in that commit.
+        result = record_succeeded_payment(
+            intent, actor=_actor(event), also_in_transaction=mark_processed
+        )
     except (UnknownDrive, InvalidInput) as exc:
         raise UnprocessableEvent(f"payment {intent.id}: {exc}") from None
+    # The note names the payment, not the donation row: reading the row's id after
+    # the commit would cost a SELECT.
     note = "counted" if result.counted else "already counted"
-    return Handled(PROCESSED, f"donation {result.donation.id} {note}")
+    return Handled(PROCESSED, f"payment {intent.id} {note}", settled=True)
 
 
-def payment_unsuccessful(event: ProviderEvent) -> Handled:
+def payment_unsuccessful(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
     intent = _read(payment_intent_from, event)
     if not intent.metadata.is_ours:
         return Handled(IGNORED, "not a Donation Drive payment (no drive in its metadata)")
@@ -131,12 +145,12 @@ def _apply_refund(event: ProviderEvent, charge: ChargeInfo) -> Handled:
     return Handled(PROCESSED, f"donation {donation.id} refunded {donation.refunded_amount}")
 
 
-def charge_refunded(event: ProviderEvent) -> Handled:
+def charge_refunded(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
     """``charge.refunded`` carries the charge and its cumulative ``amount_refunded``."""
     return _apply_refund(event, _read(charge_from, event))
 
 
-def refund_updated(event: ProviderEvent) -> Handled:
+def refund_updated(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
     """``charge.refund.updated`` carries a refund; the charge's cumulative figure is
     read from Stripe so that every refund event sets the same, latest total."""
     refund = _read(refund_from, event)
@@ -145,7 +159,7 @@ def refund_updated(event: ProviderEvent) -> Handled:
     return _apply_refund(event, _charge(refund.charge_id))
 
 
-def dispute_changed(event: ProviderEvent) -> Handled:
+def dispute_changed(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
     dispute = _read(dispute_from, event)
     if not dispute.status or len(dispute.status) > 32:
         raise UnprocessableEvent(f"dispute {dispute.id} has no usable status")
@@ -169,7 +183,7 @@ def dispute_changed(event: ProviderEvent) -> Handled:
     return Handled(PROCESSED, f"donation {donation.id} dispute {donation.dispute_status}")
 
 
-HANDLERS: dict[str, Callable[[ProviderEvent], Handled]] = {
+HANDLERS: dict[str, Callable[[ProviderEvent, MarkProcessed], Handled]] = {
     "payment_intent.succeeded": payment_succeeded,
     "payment_intent.payment_failed": payment_unsuccessful,
     "payment_intent.canceled": payment_unsuccessful,
@@ -183,9 +197,9 @@ HANDLERS: dict[str, Callable[[ProviderEvent], Handled]] = {
 }
 
 
-def handle_event(event: ProviderEvent) -> Handled:
+def handle_event(event: ProviderEvent, mark_processed: MarkProcessed) -> Handled:
     """Apply ``event`` to the ledger; unknown types are acknowledged and ignored."""
     handler = HANDLERS.get(event.type)
     if handler is None:
         return Handled(IGNORED, f"no handler for {event.type}")
-    return handler(event)
+    return handler(event, mark_processed)

@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
 from ..observability import count_webhook_failure
@@ -33,6 +34,7 @@ from ..stripe_gateway import ProviderEvent
 from .handlers import IGNORED, PROCESSED, NotYetProcessable, UnprocessableEvent, handle_event
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROVIDER = "stripe"
 RECEIVED = "received"
@@ -49,7 +51,7 @@ class IntakeResult:
     detail: str | None = None
 
 
-def _write(statement_work: Callable[[], int], attempts: int = 5) -> int:
+def _write(statement_work: Callable[[], T], attempts: int = 5) -> T:
     """Run one short write and commit; a busy SQLite file is retried."""
     for attempt in range(1, attempts + 1):
         db.session.rollback()  # start clean: no read snapshot older than this write
@@ -64,61 +66,56 @@ def _write(statement_work: Callable[[], int], attempts: int = 5) -> int:
     raise AssertionError("unreachable")
 
 
-def _store(event: ProviderEvent) -> bool:
-    return bool(
-        _write(
-            lambda: int(
-                insert_ignoring_duplicates(
-                    WebhookEvent.__table__,
-                    {
-                        "provider": PROVIDER,
-                        "event_id": event.id,
-                        "type": event.type,
-                        "payload": event.payload,
-                        "provider_created": event.created or None,
-                        "status": RECEIVED,
-                        "attempts": 0,
-                        "received_at": utcnow(),
-                    },
-                    ["provider", "event_id"],
-                )
-            )
+def _store_and_claim(event: ProviderEvent) -> int | None:
+    """Store the event if it is new and count a processing attempt, in one statement
+    and one commit: ``INSERT ... ON CONFLICT (provider, event_id) DO UPDATE SET
+    attempts = attempts + 1 WHERE status is not final RETURNING id``.
+
+    Returns the row's id, or None when the event was already settled (a replay). The
+    commit comes before any processing, so the event is kept whatever happens next.
+    """
+    table = WebhookEvent.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    statement = (
+        insert.values(
+            provider=PROVIDER,
+            event_id=event.id,
+            type=event.type,
+            payload=event.payload,
+            provider_created=event.created or None,
+            status=RECEIVED,
+            attempts=1,
+            received_at=utcnow(),
         )
-    )
-
-
-def _this_event(event_id: str):
-    return (WebhookEvent.provider == PROVIDER) & (WebhookEvent.event_id == event_id)
-
-
-def _claim(event_id: str) -> bool:
-    """Count an attempt, unless the event was already settled: then False."""
-    return bool(
-        _write(
-            lambda: (
-                db.session.execute(
-                    update(WebhookEvent)
-                    .where(_this_event(event_id), WebhookEvent.status.not_in(FINAL_STATES))
-                    .values(attempts=WebhookEvent.attempts + 1)
-                ).rowcount
-            )
+        .on_conflict_do_update(
+            index_elements=["provider", "event_id"],
+            set_={"attempts": table.c.attempts + 1},
+            where=table.c.status.not_in(FINAL_STATES),
         )
+        .returning(table.c.id)
     )
+    return _write(lambda: db.session.execute(statement).scalar())
 
 
-def _settle(event_id: str, status: str, note: str | None) -> None:
+def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) -> None:
     """Record the outcome. A non-final outcome never overwrites a final one (a
-    concurrent delivery of the same event may have finished it meanwhile)."""
-    condition = _this_event(event_id)
+    concurrent delivery of the same event may have finished it meanwhile). With
+    ``commit`` False the statement joins the caller's open transaction."""
+    table = WebhookEvent.__table__
+    condition = table.c.id == row_id
     if status not in FINAL_STATES:
-        condition = condition & WebhookEvent.status.not_in(FINAL_STATES)
+        condition = condition & table.c.status.not_in(FINAL_STATES)
     values: dict[str, object] = {"status": status}
     if status in FINAL_STATES:
         values.update(processed_at=utcnow(), last_error=None)
     else:
         values["last_error"] = (note or status)[:2000]
-    statement = update(WebhookEvent).where(condition).values(**values)
-    _write(lambda: db.session.execute(statement).rowcount)
+    statement = update(table).where(condition).values(**values)
+    if commit:
+        _write(lambda: db.session.execute(statement).rowcount)
+    else:
+        db.session.execute(statement)
 
 
 def receive_event(event: ProviderEvent) -> IntakeResult:
@@ -128,27 +125,28 @@ def receive_event(event: ProviderEvent) -> IntakeResult:
     ignored, a replay, or failed for good) and 5xx when Stripe should deliver it
     again. Never raises for a problem with the event itself.
     """
-    _store(event)
-    if not _claim(event.id):
+    row_id = _store_and_claim(event)
+    if row_id is None:
         return IntakeResult(200, "duplicate", "already processed")
     try:
-        handled = handle_event(event)
+        handled = handle_event(event, lambda: _settle(row_id, PROCESSED, None, commit=False))
     except NotYetProcessable as exc:
         count_webhook_failure("not_yet_processable")
-        _settle(event.id, ERROR, str(exc))
+        _settle(row_id, ERROR, str(exc))
         return IntakeResult(503, ERROR, str(exc))
     except UnprocessableEvent as exc:
         count_webhook_failure("unprocessable")
         log.warning("webhook event %s (%s) failed: %s", event.id, event.type, exc)
-        _settle(event.id, FAILED, str(exc))
+        _settle(row_id, FAILED, str(exc))
         return IntakeResult(200, FAILED, str(exc))
     except Exception as exc:  # a database error, a bug: keep the event, let Stripe retry
         db.session.rollback()
         count_webhook_failure("processing_error")
         log.exception("webhook event %s (%s) raised", event.id, event.type)
-        _settle(event.id, ERROR, f"{type(exc).__name__}: {exc}")
+        _settle(row_id, ERROR, f"{type(exc).__name__}: {exc}")
         return IntakeResult(500, ERROR, "processing failed; Stripe will retry")
-    _settle(event.id, handled.status, handled.note)
+    if not handled.settled:
+        _settle(row_id, handled.status, handled.note)
     return IntakeResult(200, handled.status, handled.note)
 
 
