@@ -35,16 +35,21 @@ def register_cli(app: Flask) -> None:
     from .commands import demo_command, dev_command, donation_cli, drive_cli
     from .emails.commands import resend_receipt_command, send_emails_command
     from .health import guard_cli_commands
-
-    for command in (drive_cli, donation_cli, demo_command, dev_command, admin_cli):
-        app.cli.add_command(command)
     from .jobs import worker_command
     from .reconcile.commands import reconcile_command
 
-    app.cli.add_command(reconcile_command)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(send_emails_command)
-    app.cli.add_command(resend_receipt_command)
+    for command in (
+        drive_cli,
+        donation_cli,
+        demo_command,
+        dev_command,
+        admin_cli,
+        send_emails_command,
+        resend_receipt_command,
+        reconcile_command,
+        worker_command,
+    ):
+        app.cli.add_command(command)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready
 
 
