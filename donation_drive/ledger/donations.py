@@ -51,6 +51,20 @@ class DonorDetails:
             message=clean_text(self.message, "message", max_length=1000, multiline=True),
         )
 
+    def as_columns(self) -> dict[str, object]:
+        return {
+            "donor_name": self.name,
+            "donor_email": self.email,
+            "display_name": self.display_name,
+            "is_anonymous": self.is_anonymous,
+            "message": self.message,
+        }
+
+
+def _new_donation(**columns: object) -> Donation:
+    """A donation row with nothing refunded or disputed yet."""
+    return Donation(refunded_amount=0, disputed_amount=0, **columns)
+
 
 @dataclass(frozen=True, slots=True)
 class RecordResult:
@@ -80,24 +94,18 @@ def record_offline_donation(
     if currency != drive.currency:
         raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
     donor = donor.cleaned()
-    donation = Donation(
+    donation = _new_donation(
         drive_id=drive.id,
         amount=check_minor_units(amount),
         currency=currency,
         method=method,
         status=Status.SUCCEEDED,
         received_at=received_at,
-        donor_name=donor.name,
-        donor_email=donor.email,
-        display_name=donor.display_name,
-        is_anonymous=donor.is_anonymous,
-        message=donor.message,
+        **donor.as_columns(),
         reference=clean_text(reference, "reference", max_length=200),
         note=clean_text(note, "note", max_length=2000, multiline=True),
         entered_by=entered_by,
         send_receipt=send_receipt,
-        refunded_amount=0,
-        disputed_amount=0,
     )
 
     def work() -> Donation:
@@ -129,23 +137,17 @@ def create_pending_card_donation(
 ) -> Donation:
     """A card donation started at checkout; it counts only once the provider says paid."""
     donor = donor.cleaned()
-    donation = Donation(
+    donation = _new_donation(
         drive_id=drive.id,
         amount=check_minor_units(amount),
         currency=drive.currency,
         method=Method.CARD,
         status=Status.PENDING,
         received_at=utcnow(),
-        donor_name=donor.name,
-        donor_email=donor.email,
-        display_name=donor.display_name,
-        is_anonymous=donor.is_anonymous,
-        message=donor.message,
+        **donor.as_columns(),
         provider=provider,
         entered_by="checkout",
         fee_covered_amount=fee_covered_amount,
-        refunded_amount=0,
-        disputed_amount=0,
     )
 
     def work() -> Donation:
@@ -232,26 +234,20 @@ def record_provider_payment(
                 candidate.provider_ref = provider_ref
                 donation = candidate
         if donation is None:
-            donation = Donation(
+            donation = _new_donation(
                 drive_id=drive.id,
                 amount=amount,
                 currency=currency,
                 method=method,
                 status=Status.SUCCEEDED,
                 received_at=received_at,
-                donor_name=donor.name,
-                donor_email=donor.email,
-                display_name=donor.display_name,
-                is_anonymous=donor.is_anonymous,
-                message=donor.message,
+                **donor.as_columns(),
                 provider=provider,
                 provider_ref=provider_ref,
                 reference=reference,
                 note=note,
                 entered_by=actor,
                 send_receipt=send_receipt,
-                refunded_amount=0,
-                disputed_amount=0,
             )
             db.session.add(donation)
             db.session.flush()  # a concurrent insert of the same key fails here; retried
