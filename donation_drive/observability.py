@@ -178,6 +178,8 @@ def configure_logging(level: str = "INFO", log_format: str = "json") -> logging.
     handler.setFormatter(JsonFormatter() if log_format == "json" else _TextFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # The SDK logs every API call at INFO; a reconcile run would drown the log.
+    logging.getLogger("stripe").setLevel(max(logging.WARNING, root.level))
     return handler
 
 
