@@ -1,12 +1,13 @@
 """``POST /webhooks/stripe``: Stripe's signed events. Exempt from CSRF (Stripe
-cannot hold a session) and authenticated by the signature instead."""
+cannot hold a session) and from rate limits, and authenticated by the signature
+instead."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
 from ..errors import InvalidInput
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..observability import count_webhook_failure
 from ..stripe_gateway import InvalidWebhook, parse_event
 from .intake import receive_event
@@ -19,6 +20,10 @@ MAX_PAYLOAD_BYTES = 1_000_000
 
 @bp.post("/webhooks/stripe")
 @csrf.exempt
+# Stripe sends bursts from a few addresses and the signature already authenticates
+# them: a rate limit here (even an application-wide one added during a card-testing
+# attack) would only turn payments into 429s and hours of Stripe's retry backoff.
+@limiter.exempt
 def stripe_webhook() -> tuple[Response, int]:
     if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
         count_webhook_failure("too_large")
