@@ -118,6 +118,28 @@ def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) 
         db.session.execute(statement)
 
 
+def _hold_unsettled(row_id: int) -> bool:
+    """Open the processing transaction by locking the event's row (PostgreSQL:
+    ``SELECT ... FOR UPDATE``; SQLite writes one at a time anyway). False when the
+    event was settled meanwhile.
+
+    A copy of the event delivered at the same moment then waits here, or in its
+    ``_store_and_claim``, until this delivery commits, and sees the event settled,
+    instead of running the whole ledger write only to find the payment recorded.
+    The lock is an economy, not the guarantee: the ledger's once-only key is.
+    """
+    table = WebhookEvent.__table__
+    db.session.rollback()  # a fresh transaction: the lock lasts until the handler commits
+    held = db.session.execute(
+        select(table.c.id)
+        .where(table.c.id == row_id, table.c.status.not_in(FINAL_STATES))
+        .with_for_update()
+    ).first()
+    if held is None:
+        db.session.rollback()
+    return held is not None
+
+
 def receive_event(event: ProviderEvent) -> IntakeResult:
     """Store ``event`` (once, whatever the number of deliveries) and process it.
 
@@ -129,6 +151,8 @@ def receive_event(event: ProviderEvent) -> IntakeResult:
     if row_id is None:
         return IntakeResult(200, "duplicate", "already processed")
     try:
+        if not _hold_unsettled(row_id):
+            return IntakeResult(200, "duplicate", "processed by a concurrent delivery")
         handled = handle_event(event, lambda: _settle(row_id, PROCESSED, None, commit=False))
     except NotYetProcessable as exc:
         count_webhook_failure("not_yet_processable")
