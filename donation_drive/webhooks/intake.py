@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -66,56 +67,84 @@ def _write(statement_work: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def _store_and_claim(event: ProviderEvent) -> int | None:
-    """Store the event if it is new and count a processing attempt, in one statement
-    and one commit: ``INSERT ... ON CONFLICT (provider, event_id) DO UPDATE SET
-    attempts = attempts + 1 WHERE status is not final RETURNING id``.
+_EVENTS = WebhookEvent.__table__
+# "Not settled yet", written without IN (...): an IN list is expanded on every
+# execution, plain comparisons compile once.
+_UNSETTLED = and_(*(_EVENTS.c.status != final for final in FINAL_STATES))
 
-    Returns the row's id, or None when the event was already settled (a replay). The
-    commit comes before any processing, so the event is kept whatever happens next.
-    """
-    table = WebhookEvent.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    statement = (
+
+@cache
+def _store_statement(dialect: str):
+    """``INSERT ... ON CONFLICT (provider, event_id) DO UPDATE SET attempts =
+    attempts + 1 WHERE <not settled> RETURNING id``, built once per dialect (the
+    intake runs it for every delivery)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(_EVENTS)
+    columns = ("event_id", "type", "payload", "provider_created", "received_at")
+    return (
         insert.values(
             provider=PROVIDER,
-            event_id=event.id,
-            type=event.type,
-            payload=event.payload,
-            provider_created=event.created or None,
             status=RECEIVED,
             attempts=1,
-            received_at=utcnow(),
+            **{
+                column: bindparam(f"new_{column}", type_=_EVENTS.c[column].type)
+                for column in columns
+            },
         )
         .on_conflict_do_update(
             index_elements=["provider", "event_id"],
-            set_={"attempts": table.c.attempts + 1},
-            where=table.c.status.not_in(FINAL_STATES),
+            set_={"attempts": _EVENTS.c.attempts + 1},
+            where=_UNSETTLED,
         )
-        .returning(table.c.id)
+        .returning(_EVENTS.c.id)
     )
-    return _write(lambda: db.session.execute(statement).scalar())
+
+
+_HOLD = (
+    select(_EVENTS.c.id).where(_EVENTS.c.id == bindparam("row_id"), _UNSETTLED).with_for_update()
+)
+_SETTLE_FINAL = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("row_id"))
+    .values(status=bindparam("new_status"), processed_at=bindparam("now"), last_error=None)
+)
+# A non-final outcome never overwrites a final one (a concurrent delivery of the
+# same event may have finished it meanwhile).
+_SETTLE_UNFINISHED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("row_id"), _UNSETTLED)
+    .values(status=bindparam("new_status"), last_error=bindparam("error"))
+)
+
+
+def _store_and_claim(event: ProviderEvent) -> int | None:
+    """Store the event if it is new and count a processing attempt, in one statement
+    and one commit. Returns the row's id, or None when the event was already settled
+    (a replay). The commit comes before any processing, so the event is kept
+    whatever happens next."""
+    statement = _store_statement(db.session.get_bind().dialect.name)
+    values = {
+        "new_event_id": event.id,
+        "new_type": event.type,
+        "new_payload": event.payload,
+        "new_provider_created": event.created or None,
+        "new_received_at": utcnow(),
+    }
+    return _write(lambda: db.session.execute(statement, values).scalar())
 
 
 def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) -> None:
-    """Record the outcome. A non-final outcome never overwrites a final one (a
-    concurrent delivery of the same event may have finished it meanwhile). With
-    ``commit`` False the statement joins the caller's open transaction."""
-    table = WebhookEvent.__table__
-    condition = table.c.id == row_id
-    if status not in FINAL_STATES:
-        condition = condition & table.c.status.not_in(FINAL_STATES)
-    values: dict[str, object] = {"status": status}
+    """Record the outcome on the event's row. With ``commit`` False the statement
+    joins the caller's open transaction."""
     if status in FINAL_STATES:
-        values.update(processed_at=utcnow(), last_error=None)
+        statement = _SETTLE_FINAL
+        values = {"row_id": row_id, "new_status": status, "now": utcnow()}
     else:
-        values["last_error"] = (note or status)[:2000]
-    statement = update(table).where(condition).values(**values)
+        statement = _SETTLE_UNFINISHED
+        values = {"row_id": row_id, "new_status": status, "error": (note or status)[:2000]}
     if commit:
-        _write(lambda: db.session.execute(statement).rowcount)
+        _write(lambda: db.session.execute(statement, values).rowcount)
     else:
-        db.session.execute(statement)
+        db.session.execute(statement, values)
 
 
 def _hold_unsettled(row_id: int) -> bool:
@@ -128,13 +157,8 @@ def _hold_unsettled(row_id: int) -> bool:
     instead of running the whole ledger write only to find the payment recorded.
     The lock is an economy, not the guarantee: the ledger's once-only key is.
     """
-    table = WebhookEvent.__table__
     db.session.rollback()  # a fresh transaction: the lock lasts until the handler commits
-    held = db.session.execute(
-        select(table.c.id)
-        .where(table.c.id == row_id, table.c.status.not_in(FINAL_STATES))
-        .with_for_update()
-    ).first()
+    held = db.session.execute(_HOLD, {"row_id": row_id}).first()
     if held is None:
         db.session.rollback()
     return held is not None
