@@ -248,6 +248,35 @@ def test_a_database_error_gets_a_500_and_the_stored_event_is_applied_on_redelive
     assert _progress() == (2_000, 1)
 
 
+def test_a_payment_and_its_events_processed_status_commit_together(
+    client, drive, webhook_secret, monkeypatch
+):
+    """The event is marked processed inside the ledger's transaction: when that
+    transaction fails at its very end, neither the donation nor the status is kept."""
+    record = webhook_handlers.record_succeeded_payment
+
+    def failing_at_commit(intent, *, actor, also_in_transaction):
+        def mark_then_fail():
+            also_in_transaction()
+            raise OperationalError("COMMIT", {}, Exception("server closed"))
+
+        return record(intent, actor=actor, also_in_transaction=mark_then_fail)
+
+    monkeypatch.setattr(webhook_handlers, "record_succeeded_payment", failing_at_commit)
+    event = _succeeded(2_500, drive_slug="eoy")
+
+    assert deliver(client, event, webhook_secret).status_code == 500
+    row = _row(event)
+    assert (row.status, row.attempts) == ("error", 1)
+    assert (_progress(), _count(Donation)) == ((0, 0), 0)
+
+    monkeypatch.undo()
+    assert deliver(client, event, webhook_secret).status_code == 200
+    row = _row(event)
+    assert (row.status, row.attempts, row.last_error) == ("processed", 2, None)
+    assert (_progress(), _count(Donation)) == ((2_500, 1), 1)
+
+
 # -- refunds ---------------------------------------------------------------------------
 
 
