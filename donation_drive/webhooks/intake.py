@@ -155,7 +155,10 @@ def _hold_unsettled(row_id: int) -> bool:
     A copy of the event delivered at the same moment then waits here, or in its
     ``_store_and_claim``, until this delivery commits, and sees the event settled,
     instead of running the whole ledger write only to find the payment recorded.
-    The lock is an economy, not the guarantee: the ledger's once-only key is.
+    The lock is an economy, not the guarantee: the ledger's once-only key is. It
+    lasts until the handler's ledger call commits (or the outcome is recorded); for
+    a handler that asks Stripe about a charge that includes the call, and only
+    other copies of this same event wait on it.
     """
     db.session.rollback()  # a fresh transaction: the lock lasts until the handler commits
     held = db.session.execute(_HOLD, {"row_id": row_id}).first()
