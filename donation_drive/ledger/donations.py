@@ -14,10 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..emails.outbox import queue_receipt
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+
+from ..database import insert_ignoring_duplicates
+from ..emails.outbox import RECEIPT, queue_receipt, receipt_key
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from ..models import OFFLINE_METHODS, Donation, Drive, Method, Status, utcnow
+from ..models import (
+    OFFLINE_METHODS,
+    Donation,
+    DonationEvent,
+    Drive,
+    Method,
+    OutboxEmail,
+    Status,
+    utcnow,
+)
 from ..observability import count_donation_recorded
 from .transactions import (
     after_commit,
@@ -165,6 +178,87 @@ def create_pending_card_donation(
     return in_transaction(work, attempts=1)
 
 
+# The statements of a new provider payment, built once: the webhook intake records
+# one per event, and Core statements skip the ORM's unit of work (flush ordering,
+# identity-map bookkeeping, a joined load of the drive) that a plain insert does not
+# need. The unique key on (provider, provider_ref) is still the once-only guarantee.
+_DONATIONS = Donation.__table__
+_PROVIDER_DONATION_ID = select(_DONATIONS.c.id).where(
+    _DONATIONS.c.provider == bindparam("provider"),
+    _DONATIONS.c.provider_ref == bindparam("provider_ref"),
+)
+_INSERT_DONATION = insert(_DONATIONS).returning(*_DONATIONS.c)
+_INSERT_EVENT = insert(DonationEvent.__table__)
+_DRIVES = Drive.__table__
+_COUNT_ON_DRIVE = (
+    update(_DRIVES)
+    .where(_DRIVES.c.id == bindparam("drive_id"))
+    .values(
+        raised_amount=_DRIVES.c.raised_amount + bindparam("delta"),
+        donor_count=_DRIVES.c.donor_count + bindparam("count_delta"),
+    )
+)
+
+
+def _insert_provider_payment(columns: dict[str, object]) -> Donation:
+    """INSERT the donation row (RETURNING every column) and hand back the row as a
+    persistent ``Donation`` in the session, as a flush would, without reloading it.
+    A concurrent insert of the same ``(provider, provider_ref)`` raises
+    ``IntegrityError`` here, which ``in_transaction`` retries.
+
+    Unlike a flushed new object, this one is not dropped from the session when the
+    transaction rolls back: the caller must ``_forget`` it then."""
+    row = db.session.execute(_INSERT_DONATION, columns).one()._mapping
+    donation = Donation(
+        **{attr.key: row[attr.columns[0]] for attr in Donation.__mapper__.column_attrs}
+    )
+    make_transient_to_detached(donation)  # loaded state, no pending changes
+    db.session.add(donation)
+    return donation
+
+
+def _forget(donation: Donation | None) -> None:
+    """Drop a donation inserted by a transaction that rolled back from the session,
+    as a rollback does for a flushed new object (its row no longer exists)."""
+    if donation is not None and donation in db.session:
+        db.session.expunge(donation)
+
+
+def _count_new_payment(donation: Donation, *, actor: str, details: dict) -> None:
+    """What ``apply_change`` and ``queue_receipt`` do for a row that did not exist
+    before, in Core statements: move the drive's totals, audit, queue the receipt."""
+    delta, count_delta = snapshot(donation)
+    if delta or count_delta:
+        db.session.execute(
+            _COUNT_ON_DRIVE,
+            {"drive_id": donation.drive_id, "delta": delta, "count_delta": count_delta},
+        )
+    db.session.execute(
+        _INSERT_EVENT,
+        {
+            "donation_id": donation.id,
+            "actor": actor,
+            "action": "payment_recorded",
+            "amount_delta": delta,
+            "details": details,
+        },
+    )
+    if donation.donor_email and donation.send_receipt:
+        # The dedupe key makes it once, whoever else queues this receipt.
+        insert_ignoring_duplicates(
+            OutboxEmail.__table__,
+            {
+                "dedupe_key": receipt_key(donation.id),
+                "kind": RECEIPT,
+                "donation_id": donation.id,
+                "to_address": donation.donor_email,
+                "status": "pending",
+                "next_attempt_at": utcnow(),
+            },
+            ["dedupe_key"],
+        )
+
+
 def attach_provider_ref(donation_id: int, provider_ref: str) -> Donation:
     """Tie a pending donation to the provider's payment id (a Stripe PaymentIntent)."""
 
@@ -221,8 +315,19 @@ def record_provider_payment(
     amount = check_minor_units(amount)
     donor = donor.cleaned()
 
+    inserted: Donation | None = None  # by the latest attempt, until it commits
+
     def work() -> RecordResult:
-        donation = find_provider_donation(provider, provider_ref)
+        nonlocal inserted
+        _forget(inserted)  # an earlier attempt rolled back
+        inserted = None
+        # Most payments are new: ask for the id alone, and load the row only if found.
+        existing_id = db.session.execute(
+            _PROVIDER_DONATION_ID, {"provider": provider, "provider_ref": provider_ref}
+        ).scalar()
+        donation = None
+        if existing_id is not None:
+            donation = db.session.get(Donation, existing_id, populate_existing=True)
         if donation is None and pending_donation_id is not None:
             candidate = db.session.get(Donation, pending_donation_id, populate_existing=True)
             if (
@@ -234,31 +339,31 @@ def record_provider_payment(
                 candidate.provider_ref = provider_ref
                 donation = candidate
         if donation is None:
-            donation = _new_donation(
-                drive_id=drive.id,
-                amount=amount,
-                currency=currency,
-                method=method,
-                status=Status.SUCCEEDED,
-                received_at=received_at,
-                **donor.as_columns(),
-                provider=provider,
-                provider_ref=provider_ref,
-                reference=reference,
-                note=note,
-                entered_by=actor,
-                send_receipt=send_receipt,
+            donation = _insert_provider_payment(
+                {
+                    "drive_id": drive.id,
+                    "amount": amount,
+                    "currency": currency,
+                    "method": method,
+                    "status": Status.SUCCEEDED,
+                    "received_at": received_at,
+                    **donor.as_columns(),
+                    "provider": provider,
+                    "provider_ref": provider_ref,
+                    "reference": reference,
+                    "note": note,
+                    "entered_by": actor,
+                    "send_receipt": send_receipt,
+                    "refunded_amount": 0,
+                    "disputed_amount": 0,
+                }
             )
-            db.session.add(donation)
-            db.session.flush()  # a concurrent insert of the same key fails here; retried
-            apply_change(
+            inserted = donation
+            _count_new_payment(
                 donation,
-                (0, 0),
                 actor=actor,
-                action="payment_recorded",
                 details={"provider_ref": provider_ref, "amount": amount},
             )
-            queue_receipt(donation)
             return RecordResult(donation, created=True, counted=True)
         if donation.status == Status.SUCCEEDED or donation.status == Status.VOIDED:
             return RecordResult(donation, created=False, counted=False)
@@ -300,7 +405,11 @@ def record_provider_payment(
 
     # Read before the commit expires them: reloading afterwards costs a SELECT each.
     drive_id, counted_method = drive.id, method
-    result = in_transaction(work_noting_method)
+    try:
+        result = in_transaction(work_noting_method)
+    except BaseException:
+        _forget(inserted)
+        raise
     after_commit(drive_id)
     count_donation_recorded(counted_method, counted=result.counted)
     return result
