@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..database import insert_ignoring_duplicates
@@ -188,6 +189,16 @@ _PROVIDER_DONATION_ID = select(_DONATIONS.c.id).where(
     _DONATIONS.c.provider_ref == bindparam("provider_ref"),
 )
 _INSERT_DONATION = insert(_DONATIONS).returning(*_DONATIONS.c)
+# A payment with no pending row to adopt: INSERT it unless its key exists, in one
+# statement, instead of a SELECT for the id and then the INSERT. A conflict returns
+# no row (on PostgreSQL after waiting for a concurrent inserter to commit), and the
+# caller then takes the general path, which finds the existing row.
+_INSERT_DONATION_IF_NEW = {
+    module.__name__.rsplit(".", 1)[-1]: module.insert(_DONATIONS)
+    .on_conflict_do_nothing(index_elements=["provider", "provider_ref"])
+    .returning(*_DONATIONS.c)
+    for module in (postgresql, sqlite)
+}
 _INSERT_EVENT = insert(DonationEvent.__table__)
 _DRIVES = Drive.__table__
 _COUNT_ON_DRIVE = (
@@ -200,15 +211,25 @@ _COUNT_ON_DRIVE = (
 )
 
 
-def _insert_provider_payment(columns: dict[str, object]) -> Donation:
+def _insert_provider_payment(
+    columns: dict[str, object], *, if_new: bool = False
+) -> Donation | None:
     """INSERT the donation row (RETURNING every column) and hand back the row as a
     persistent ``Donation`` in the session, as a flush would, without reloading it.
     A concurrent insert of the same ``(provider, provider_ref)`` raises
-    ``IntegrityError`` here, which ``in_transaction`` retries.
+    ``IntegrityError`` here, which ``in_transaction`` retries; with ``if_new`` it
+    inserts nothing and returns None instead when that key already exists.
 
     Unlike a flushed new object, this one is not dropped from the session when the
     transaction rolls back: the caller must ``_forget`` it then."""
-    row = db.session.execute(_INSERT_DONATION, columns).one()._mapping
+    if if_new:
+        dialect = db.session.get_bind().dialect.name
+        result = db.session.execute(_INSERT_DONATION_IF_NEW[dialect], columns).first()
+        if result is None:
+            return None
+        row = result._mapping
+    else:
+        row = db.session.execute(_INSERT_DONATION, columns).one()._mapping
     donation = Donation(
         **{attr.key: row[attr.columns[0]] for attr in Donation.__mapper__.column_attrs}
     )
@@ -317,10 +338,42 @@ def record_provider_payment(
 
     inserted: Donation | None = None  # by the latest attempt, until it commits
 
+    new_columns = {
+        "drive_id": drive.id,
+        "amount": amount,
+        "currency": currency,
+        "method": method,
+        "status": Status.SUCCEEDED,
+        "received_at": received_at,
+        **donor.as_columns(),
+        "provider": provider,
+        "provider_ref": provider_ref,
+        "reference": reference,
+        "note": note,
+        "entered_by": actor,
+        "send_receipt": send_receipt,
+        "refunded_amount": 0,
+        "disputed_amount": 0,
+    }
+
+    def count_inserted(donation: Donation) -> RecordResult:
+        nonlocal inserted
+        inserted = donation
+        _count_new_payment(
+            donation, actor=actor, details={"provider_ref": provider_ref, "amount": amount}
+        )
+        return RecordResult(donation, created=True, counted=True)
+
     def work() -> RecordResult:
         nonlocal inserted
         _forget(inserted)  # an earlier attempt rolled back
         inserted = None
+        if pending_donation_id is None:
+            # Most payments are new and have no pending row to adopt: try the insert
+            # first; only a payment we already have goes on to the lookup below.
+            donation = _insert_provider_payment(new_columns, if_new=True)
+            if donation is not None:
+                return count_inserted(donation)
         # Most payments are new: ask for the id alone, and load the row only if found.
         existing_id = db.session.execute(
             _PROVIDER_DONATION_ID, {"provider": provider, "provider_ref": provider_ref}
@@ -339,32 +392,9 @@ def record_provider_payment(
                 candidate.provider_ref = provider_ref
                 donation = candidate
         if donation is None:
-            donation = _insert_provider_payment(
-                {
-                    "drive_id": drive.id,
-                    "amount": amount,
-                    "currency": currency,
-                    "method": method,
-                    "status": Status.SUCCEEDED,
-                    "received_at": received_at,
-                    **donor.as_columns(),
-                    "provider": provider,
-                    "provider_ref": provider_ref,
-                    "reference": reference,
-                    "note": note,
-                    "entered_by": actor,
-                    "send_receipt": send_receipt,
-                    "refunded_amount": 0,
-                    "disputed_amount": 0,
-                }
-            )
-            inserted = donation
-            _count_new_payment(
-                donation,
-                actor=actor,
-                details={"provider_ref": provider_ref, "amount": amount},
-            )
-            return RecordResult(donation, created=True, counted=True)
+            new = _insert_provider_payment(new_columns)
+            assert new is not None  # without if_new it inserts or raises
+            return count_inserted(new)
         if donation.status == Status.SUCCEEDED or donation.status == Status.VOIDED:
             return RecordResult(donation, created=False, counted=False)
         before = snapshot(donation)
