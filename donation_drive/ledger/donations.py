@@ -14,25 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
-
-from ..database import insert_ignoring_duplicates
-from ..emails.outbox import RECEIPT, queue_receipt, receipt_key
+from ..emails.outbox import queue_receipt
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import (
     OFFLINE_METHODS,
     Donation,
-    DonationEvent,
     Drive,
     Method,
-    OutboxEmail,
     Status,
     utcnow,
 )
 from ..observability import count_donation_recorded
+from .new_payments import (
+    PROVIDER_DONATION_ID,
+    count_new_payment,
+    forget_inserted,
+    insert_provider_payment,
+)
 from .transactions import (
     after_commit,
     apply_change,
@@ -179,107 +178,6 @@ def create_pending_card_donation(
     return in_transaction(work, attempts=1)
 
 
-# The statements of a new provider payment, built once: the webhook intake records
-# one per event, and Core statements skip the ORM's unit of work (flush ordering,
-# identity-map bookkeeping, a joined load of the drive) that a plain insert does not
-# need. The unique key on (provider, provider_ref) is still the once-only guarantee.
-_DONATIONS = Donation.__table__
-_PROVIDER_DONATION_ID = select(_DONATIONS.c.id).where(
-    _DONATIONS.c.provider == bindparam("provider"),
-    _DONATIONS.c.provider_ref == bindparam("provider_ref"),
-)
-_INSERT_DONATION = insert(_DONATIONS).returning(*_DONATIONS.c)
-# A payment with no pending row to adopt: INSERT it unless its key exists, in one
-# statement, instead of a SELECT for the id and then the INSERT. A conflict returns
-# no row (on PostgreSQL after waiting for a concurrent inserter to commit), and the
-# caller then takes the general path, which finds the existing row.
-_INSERT_DONATION_IF_NEW = {
-    module.__name__.rsplit(".", 1)[-1]: module.insert(_DONATIONS)
-    .on_conflict_do_nothing(index_elements=["provider", "provider_ref"])
-    .returning(*_DONATIONS.c)
-    for module in (postgresql, sqlite)
-}
-_INSERT_EVENT = insert(DonationEvent.__table__)
-_DRIVES = Drive.__table__
-_COUNT_ON_DRIVE = (
-    update(_DRIVES)
-    .where(_DRIVES.c.id == bindparam("drive_id"))
-    .values(
-        raised_amount=_DRIVES.c.raised_amount + bindparam("delta"),
-        donor_count=_DRIVES.c.donor_count + bindparam("count_delta"),
-    )
-)
-
-
-def _insert_provider_payment(
-    columns: dict[str, object], *, if_new: bool = False
-) -> Donation | None:
-    """INSERT the donation row (RETURNING every column) and hand back the row as a
-    persistent ``Donation`` in the session, as a flush would, without reloading it.
-    A concurrent insert of the same ``(provider, provider_ref)`` raises
-    ``IntegrityError`` here, which ``in_transaction`` retries; with ``if_new`` it
-    inserts nothing and returns None instead when that key already exists.
-
-    Unlike a flushed new object, this one is not dropped from the session when the
-    transaction rolls back: the caller must ``_forget`` it then."""
-    if if_new:
-        dialect = db.session.get_bind().dialect.name
-        result = db.session.execute(_INSERT_DONATION_IF_NEW[dialect], columns).first()
-        if result is None:
-            return None
-        row = result._mapping
-    else:
-        row = db.session.execute(_INSERT_DONATION, columns).one()._mapping
-    donation = Donation(
-        **{attr.key: row[attr.columns[0]] for attr in Donation.__mapper__.column_attrs}
-    )
-    make_transient_to_detached(donation)  # loaded state, no pending changes
-    db.session.add(donation)
-    return donation
-
-
-def _forget(donation: Donation | None) -> None:
-    """Drop a donation inserted by a transaction that rolled back from the session,
-    as a rollback does for a flushed new object (its row no longer exists)."""
-    if donation is not None and donation in db.session:
-        db.session.expunge(donation)
-
-
-def _count_new_payment(donation: Donation, *, actor: str, details: dict) -> None:
-    """What ``apply_change`` and ``queue_receipt`` do for a row that did not exist
-    before, in Core statements: move the drive's totals, audit, queue the receipt."""
-    delta, count_delta = snapshot(donation)
-    if delta or count_delta:
-        db.session.execute(
-            _COUNT_ON_DRIVE,
-            {"drive_id": donation.drive_id, "delta": delta, "count_delta": count_delta},
-        )
-    db.session.execute(
-        _INSERT_EVENT,
-        {
-            "donation_id": donation.id,
-            "actor": actor,
-            "action": "payment_recorded",
-            "amount_delta": delta,
-            "details": details,
-        },
-    )
-    if donation.donor_email and donation.send_receipt:
-        # The dedupe key makes it once, whoever else queues this receipt.
-        insert_ignoring_duplicates(
-            OutboxEmail.__table__,
-            {
-                "dedupe_key": receipt_key(donation.id),
-                "kind": RECEIPT,
-                "donation_id": donation.id,
-                "to_address": donation.donor_email,
-                "status": "pending",
-                "next_attempt_at": utcnow(),
-            },
-            ["dedupe_key"],
-        )
-
-
 def attach_provider_ref(donation_id: int, provider_ref: str) -> Donation:
     """Tie a pending donation to the provider's payment id (a Stripe PaymentIntent)."""
 
@@ -359,24 +257,24 @@ def record_provider_payment(
     def count_inserted(donation: Donation) -> RecordResult:
         nonlocal inserted
         inserted = donation
-        _count_new_payment(
+        count_new_payment(
             donation, actor=actor, details={"provider_ref": provider_ref, "amount": amount}
         )
         return RecordResult(donation, created=True, counted=True)
 
     def work() -> RecordResult:
         nonlocal inserted
-        _forget(inserted)  # an earlier attempt rolled back
+        forget_inserted(inserted)  # an earlier attempt rolled back
         inserted = None
         if pending_donation_id is None:
             # Most payments are new and have no pending row to adopt: try the insert
             # first; only a payment we already have goes on to the lookup below.
-            donation = _insert_provider_payment(new_columns, if_new=True)
+            donation = insert_provider_payment(new_columns, if_new=True)
             if donation is not None:
                 return count_inserted(donation)
         # Most payments are new: ask for the id alone, and load the row only if found.
         existing_id = db.session.execute(
-            _PROVIDER_DONATION_ID, {"provider": provider, "provider_ref": provider_ref}
+            PROVIDER_DONATION_ID, {"provider": provider, "provider_ref": provider_ref}
         ).scalar()
         donation = None
         if existing_id is not None:
@@ -392,7 +290,7 @@ def record_provider_payment(
                 candidate.provider_ref = provider_ref
                 donation = candidate
         if donation is None:
-            new = _insert_provider_payment(new_columns)
+            new = insert_provider_payment(new_columns)
             assert new is not None  # without if_new it inserts or raises
             return count_inserted(new)
         if donation.status == Status.SUCCEEDED or donation.status == Status.VOIDED:
@@ -438,7 +336,7 @@ def record_provider_payment(
     try:
         result = in_transaction(work_noting_method)
     except BaseException:
-        _forget(inserted)
+        forget_inserted(inserted)
         raise
     after_commit(drive_id)
     count_donation_recorded(counted_method, counted=result.counted)
