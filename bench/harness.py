@@ -232,7 +232,7 @@ class Load:
     server_cpu_us: float = 0.0  # the server's CPU time per request, when measured
 
 
-def _milliseconds(text: str) -> float:
+def milliseconds(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
@@ -260,8 +260,8 @@ def wrk(
         requests=requests,
         server_cpu_us=(cpu_after - cpu_before) * 1e6 / max(requests, 1),
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        p50_ms=_milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1)),
-        p99_ms=_milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        p50_ms=milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        p99_ms=milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1)),
         # wrk counts anything but 2xx/3xx as "Non-2xx or 3xx responses".
         statuses_ok="Non-2xx" not in output and "Socket errors" not in output,
     )

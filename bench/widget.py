@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -37,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SLUG = "bench"
 WRK = shutil.which("wrk")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import cpu_seconds, free_port, machine, milliseconds  # noqa: E402
 
 
 @dataclass
@@ -132,14 +134,6 @@ def _bulk_insert(path: Path, drive_id: int, donations: int) -> None:
 # -- the servers ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Gunicorn:
     def __init__(self, app_spec: str, env: dict[str, str], args: argparse.Namespace) -> None:
         self.port = free_port()
@@ -182,18 +176,7 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the master and its workers."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids += [int(pid) for pid in children.read_text().split()]
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -217,11 +200,6 @@ def app_environment(database: Path) -> dict[str, str]:
 # -- the load -------------------------------------------------------------------------
 
 
-def _milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def load_with_wrk(url: str, args: argparse.Namespace) -> tuple[int, float, float, float]:
     output = subprocess.run(
         [
@@ -240,8 +218,8 @@ def load_with_wrk(url: str, args: argparse.Namespace) -> tuple[int, float, float
         raise RuntimeError(f"errors under load:\n{output}")
     count = int(re.search(r"(\d+) requests in", output).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))
-    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))
+    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))
     return count, rps, p50, p99
 
 
@@ -289,17 +267,6 @@ def measure(server: Gunicorn, path: str, args: argparse.Namespace) -> Sample:
 
 
 # -- the run --------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    memory = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
-    return (
-        f"{os.cpu_count()} CPUs ({model.group(1) if model else 'unknown'}), "
-        f"{int(memory.group(1)) / 1024 / 1024:.1f} GiB RAM, Python {platform.python_version()}, "
-        f"load average before the run {os.getloadavg()[0]:.2f}"
-    )
 
 
 def main() -> None:
