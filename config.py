@@ -41,7 +41,9 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     # None means "a SQLite file under the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: connections are pinged only after sitting idle
+    # (donation_drive.database.configure_engine_events).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     # Stripe. STRIPE_API_BASE / STRIPE_JS_URL point at a local emulator in development.
     STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY", "sk_test_localstripe")

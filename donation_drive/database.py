@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+import time
+
+from sqlalchemy import Engine, Table, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -24,12 +26,18 @@ def insert_ignoring_duplicates(table: Table, values: dict, conflict_columns: lis
     return bool(db.session.execute(stmt).rowcount)
 
 
-def configure_engine_events(engine) -> None:
-    """SQLite: WAL so readers never block the writer, a busy timeout so concurrent
-    writers wait instead of failing, and enforced foreign keys."""
+# A pooled connection that sat unused this long is pinged before it is handed out;
+# one in steady use is not (see ``_ping_idle_connections``).
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def configure_engine_events(engine: Engine) -> None:
+    """PostgreSQL: ping connections that sat idle. SQLite: WAL so readers never block
+    the writer, a busy timeout so concurrent writers wait instead of failing, and
+    enforced foreign keys."""
     if engine.dialect.name != "sqlite":
+        _ping_idle_connections(engine)
         return
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -38,3 +46,31 @@ def configure_engine_events(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping`` with a cutoff: ping a connection at checkout
+    only when it was last returned more than ``PING_AFTER_IDLE_SECONDS`` ago.
+
+    ``pool_pre_ping`` costs a round trip on every checkout, and a webhook delivery
+    checks out two or three times. A connection returned a moment ago is as alive
+    as a ping would show; and should the server restart under load, the first
+    statement that meets a dead connection makes SQLAlchemy discard every pooled
+    connection of the process (its disconnect handling), so only the requests in
+    flight at that moment fail, as they would with a ping."""
+
+    @event.listens_for(engine, "checkin")
+    def _note_return(_dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # As a failed pre-ping does: drop this connection and every older one,
+            # and let the pool hand out a new connection.
+            raise exc.InvalidatePoolError(f"idle connection failed its ping: {error}") from error
