@@ -10,7 +10,7 @@ from ..errors import InvalidCurrency
 from ..ledger import (
     DonorDetails,
     RecordResult,
-    get_drive,
+    get_drive_key,
     mark_payment_unsuccessful,
     record_provider_payment,
 )
@@ -34,7 +34,7 @@ def record_succeeded_payment(
     the drive's currency (adding it would mix currencies in one total).
     ``also_in_transaction`` runs inside the ledger's transaction, before it commits.
     """
-    drive = get_drive(intent.metadata.drive_slug or "")
+    drive = get_drive_key(intent.metadata.drive_slug or "")
     if intent.currency != drive.currency:
         raise InvalidCurrency(
             f"payment {intent.id} is in {intent.currency}, drive {drive.slug!r} takes "

@@ -21,7 +21,7 @@ from .donations import (
     record_offline_donation,
     record_provider_payment,
 )
-from .drives import create_drive, get_drive, list_drives, update_drive
+from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
 from .totals import (
     Progress,
     cached_progress,
@@ -33,6 +33,7 @@ from .transactions import find_provider_donation
 
 __all__ = [
     "DonorDetails",
+    "DriveKey",
     "Progress",
     "RecordResult",
     "apply_provider_dispute",
@@ -44,6 +45,7 @@ __all__ = [
     "drive_progress",
     "find_provider_donation",
     "get_drive",
+    "get_drive_key",
     "invalidate_progress",
     "list_drives",
     "mark_payment_unsuccessful",

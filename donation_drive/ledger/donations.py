@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from ..observability import count_donation_recorded
+from .drives import DriveKey
 from .new_payments import (
     PROVIDER_DONATION_ID,
     count_new_payment,
@@ -196,7 +197,7 @@ def record_provider_payment(
     *,
     provider: str,
     provider_ref: str,
-    drive: Drive,
+    drive: Drive | DriveKey,
     amount: int,
     currency: str,
     received_at: datetime,

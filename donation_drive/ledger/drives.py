@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..errors import Conflict, InvalidInput, UnknownDrive
 from ..extensions import db
@@ -19,6 +20,27 @@ def get_drive(slug: str) -> Drive:
     if drive is None:
         raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
     return drive
+
+
+@dataclass(frozen=True, slots=True)
+class DriveKey:
+    """What recording a payment needs of its drive: which row, and its currency."""
+
+    id: int
+    slug: str
+    currency: str
+
+
+_KEY_BY_SLUG = select(Drive.id, Drive.slug, Drive.currency).where(Drive.slug == bindparam("slug"))
+
+
+def get_drive_key(slug: str) -> DriveKey:
+    """``get_drive`` for the webhook's hot path: three columns instead of an ORM
+    object with every setting of the drive."""
+    row = db.session.execute(_KEY_BY_SLUG, {"slug": slug}).first()
+    if row is None:
+        raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
+    return DriveKey(*row)
 
 
 def list_drives() -> list[Drive]:
