@@ -10,15 +10,15 @@ What is written is exactly what ``transactions.apply_change`` and
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..database import insert_ignoring_duplicates
 from ..emails.outbox import RECEIPT, receipt_key
 from ..extensions import db
-from ..models import Donation, DonationEvent, Drive, OutboxEmail, utcnow
-from .transactions import snapshot
+from ..models import Donation, DonationEvent, OutboxEmail, utcnow
+from .transactions import move_drive_totals, snapshot
 
 _DONATIONS = Donation.__table__
 PROVIDER_DONATION_ID = select(_DONATIONS.c.id).where(
@@ -37,15 +37,6 @@ _INSERT_DONATION_IF_NEW = {
     for module in (postgresql, sqlite)
 }
 _INSERT_EVENT = insert(DonationEvent.__table__)
-_DRIVES = Drive.__table__
-_COUNT_ON_DRIVE = (
-    update(_DRIVES)
-    .where(_DRIVES.c.id == bindparam("drive_id"))
-    .values(
-        raised_amount=_DRIVES.c.raised_amount + bindparam("delta"),
-        donor_count=_DRIVES.c.donor_count + bindparam("count_delta"),
-    )
-)
 
 
 def insert_provider_payment(columns: dict[str, object], *, if_new: bool = False) -> Donation | None:
@@ -84,11 +75,7 @@ def count_new_payment(donation: Donation, *, actor: str, details: dict) -> None:
     """What ``apply_change`` and ``queue_receipt`` do for a row that did not exist
     before, in Core statements: move the drive's totals, audit, queue the receipt."""
     delta, count_delta = snapshot(donation)
-    if delta or count_delta:
-        db.session.execute(
-            _COUNT_ON_DRIVE,
-            {"drive_id": donation.drive_id, "delta": delta, "count_delta": count_delta},
-        )
+    move_drive_totals(donation.drive_id, delta, count_delta)
     db.session.execute(
         _INSERT_EVENT,
         {

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,22 +22,67 @@ T = TypeVar("T")
 
 def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
     """Run ``work`` and commit, retrying when a concurrent writer got there first
-    (optimistic-lock or unique-key conflicts, a busy SQLite file)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except (StaleDataError, IntegrityError, OperationalError) as exc:
-            db.session.rollback()
-            retryable = not isinstance(exc, OperationalError) or "locked" in str(exc)
-            if not retryable or attempt == attempts:
+    (optimistic-lock or unique-key conflicts, a busy SQLite file).
+
+    The drive totals ``work`` moved (``move_drive_totals``) are written last, just
+    before the commit: every payment updates its drive's row, so that row's lock is
+    the one all concurrent ledger writes queue on, and it is then held for one
+    statement and the commit instead of the whole transaction."""
+    info = db.session.info
+    if _QUEUED_TOTALS in info:
+        raise RuntimeError("ledger transactions do not nest")
+    try:
+        for attempt in range(1, attempts + 1):
+            info[_QUEUED_TOTALS] = {}
+            try:
+                result = work()
+                _write_queued_totals(info[_QUEUED_TOTALS])
+                db.session.commit()
+                return result
+            except (StaleDataError, IntegrityError, OperationalError) as exc:
+                db.session.rollback()
+                retryable = not isinstance(exc, OperationalError) or "locked" in str(exc)
+                if not retryable or attempt == attempts:
+                    raise
+                time.sleep(0.005 * attempt)
+            except Exception:
+                db.session.rollback()
                 raise
-            time.sleep(0.005 * attempt)
-        except Exception:
-            db.session.rollback()
-            raise
+    finally:
+        info.pop(_QUEUED_TOTALS, None)  # an attempt that rolled back moved nothing
     raise AssertionError("unreachable")
+
+
+# session.info key: {drive id: [amount delta, donor count delta]} of the open attempt.
+_QUEUED_TOTALS = "ledger.queued_drive_totals"
+_MOVE_TOTALS = (
+    update(Drive)
+    .where(Drive.id == bindparam("drive_id"))
+    .values(
+        raised_amount=Drive.raised_amount + bindparam("delta"),
+        donor_count=Drive.donor_count + bindparam("count_delta"),
+    )
+)
+
+
+def move_drive_totals(drive_id: int, delta: int, count_delta: int) -> None:
+    """Change a drive's running totals when the current ledger transaction commits."""
+    queued = db.session.info.get(_QUEUED_TOTALS)
+    if queued is None:
+        # Written outside in_transaction, the change would be lost: refuse loudly.
+        raise RuntimeError("drive totals move only inside in_transaction")
+    moved = queued.setdefault(drive_id, [0, 0])
+    moved[0] += delta
+    moved[1] += count_delta
+
+
+def _write_queued_totals(queued: dict[int, list[int]]) -> None:
+    for drive_id in sorted(queued):  # one order for all writers: no lock cycles
+        delta, count_delta = queued[drive_id]
+        if delta or count_delta:
+            db.session.execute(
+                _MOVE_TOTALS, {"drive_id": drive_id, "delta": delta, "count_delta": count_delta}
+            )
 
 
 def snapshot(donation: Donation) -> tuple[int, int]:
@@ -57,15 +102,7 @@ def apply_change(
     after = snapshot(donation)
     delta, count_delta = after[0] - before[0], after[1] - before[1]
     db.session.flush()  # the version check on the donation row happens here
-    if delta or count_delta:
-        db.session.execute(
-            update(Drive)
-            .where(Drive.id == donation.drive_id)
-            .values(
-                raised_amount=Drive.raised_amount + delta,
-                donor_count=Drive.donor_count + count_delta,
-            )
-        )
+    move_drive_totals(donation.drive_id, delta, count_delta)
     db.session.add(
         DonationEvent(
             donation_id=donation.id,
