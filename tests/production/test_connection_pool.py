@@ -76,7 +76,7 @@ def test_after_a_restart_under_load_one_statement_fails_and_the_pool_recovers(
     _three_at_once()  # the pool now holds three connections to the old server
     postgres.restart()
     postgres.wait_ready()
-    with pytest.raises(Exception, match="(?i)terminat|closed|connection"):
+    with pytest.raises(Exception, match=r"(?i)terminat|closed|connection"):
         _checkout_and_return()
     assert _three_at_once() == [1, 1, 1]  # none of the other two old ones was used
     assert pings == []
