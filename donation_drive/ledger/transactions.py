@@ -55,12 +55,15 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
 
 # session.info key: {drive id: [amount delta, donor count delta]} of the open attempt.
 _QUEUED_TOTALS = "ledger.queued_drive_totals"
+_DRIVES = Drive.__table__
+# A Core UPDATE: the ORM's would also evaluate the change on every loaded Drive,
+# which the commit right after expires anyway.
 _MOVE_TOTALS = (
-    update(Drive)
-    .where(Drive.id == bindparam("drive_id"))
+    update(_DRIVES)
+    .where(_DRIVES.c.id == bindparam("drive_id"))
     .values(
-        raised_amount=Drive.raised_amount + bindparam("delta"),
-        donor_count=Drive.donor_count + bindparam("count_delta"),
+        raised_amount=_DRIVES.c.raised_amount + bindparam("delta"),
+        donor_count=_DRIVES.c.donor_count + bindparam("count_delta"),
     )
 )
 
@@ -77,6 +80,7 @@ def move_drive_totals(drive_id: int, delta: int, count_delta: int) -> None:
 
 
 def _write_queued_totals(queued: dict[int, list[int]]) -> None:
+    db.session.flush()  # the ORM's pending rows first: the drive row stays last
     for drive_id in sorted(queued):  # one order for all writers: no lock cycles
         delta, count_delta = queued[drive_id]
         if delta or count_delta:
