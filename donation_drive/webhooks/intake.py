@@ -118,8 +118,8 @@ _SETTLE_UNFINISHED = (
 
 def _store_and_claim(event: ProviderEvent) -> int | None:
     """Store the event if it is new and count a processing attempt, in one statement
-    and one commit. Returns the row's id, or None when the event was already settled
-    (a replay). The commit comes before any processing, so the event is kept
+    that commits by itself. Returns the row's id, or None when the event was already
+    settled (a replay). It is committed before any processing, so the event is kept
     whatever happens next."""
     statement = _store_statement(db.session.get_bind().dialect.name)
     values = {
@@ -129,7 +129,18 @@ def _store_and_claim(event: ProviderEvent) -> int | None:
         "new_provider_created": event.created or None,
         "new_received_at": utcnow(),
     }
-    return _write(lambda: db.session.execute(statement, values).scalar())
+    db.session.rollback()  # this session's next transaction starts after the store
+    for attempt in range(1, 6):
+        try:
+            # Autocommit: one round trip, without the BEGIN and COMMIT of a
+            # transaction around a statement that is atomic on its own.
+            with db.engine.connect() as connection:
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                return autocommit.execute(statement, values).scalar()
+        except OperationalError as exc:  # a busy SQLite file: try again
+            if "locked" not in str(exc) or attempt == 5:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) -> None:

@@ -277,6 +277,38 @@ def test_a_payment_and_its_events_processed_status_commit_together(
     assert (_progress(), _count(Donation)) == ((2_500, 1), 1)
 
 
+class ProcessKilled(BaseException):
+    """What a worker killed mid-request looks like to the code: nothing after it runs."""
+
+
+def test_an_event_is_committed_before_processing_so_a_killed_worker_leaves_it_visible(
+    client, drive, webhook_secret, monkeypatch
+):
+    def killed(*args, **kwargs):
+        raise ProcessKilled
+
+    monkeypatch.setattr(webhook_handlers, "record_succeeded_payment", killed)
+    event = _succeeded(3_000, drive_slug="eoy")
+    with pytest.raises(ProcessKilled):
+        deliver(client, event, webhook_secret)
+    db.session.rollback()
+    db.session.remove()  # the killed request's session and its open transaction are gone
+
+    with db.engine.connect() as other_connection:  # what another process sees
+        stored = other_connection.execute(
+            select(WebhookEvent.status, WebhookEvent.attempts).where(
+                WebhookEvent.event_id == event["id"]
+            )
+        ).one()
+    assert tuple(stored) == ("received", 1)
+
+    monkeypatch.undo()
+    assert deliver(client, event, webhook_secret).status_code == 200  # Stripe's retry
+    row = _row(event)
+    assert (row.status, row.attempts) == ("processed", 2)
+    assert _progress() == (3_000, 1)
+
+
 # -- refunds ---------------------------------------------------------------------------
 
 
