@@ -22,11 +22,13 @@ import json
 import os
 import re
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from harness import (
     SLUG,
@@ -36,9 +38,12 @@ from harness import (
     ServerSettings,
     cpu_seconds,
     database,
+    free_port,
     machine,
     totals,
 )
+
+from tests.peers.nginx import DocumentedNginx
 
 
 def payment_event(amount: int) -> str:
@@ -91,6 +96,7 @@ class Outcome:
     counted_once: bool
     app_cpu_ms: float  # gunicorn's CPU time per delivery
     db_cpu_ms: float  # PostgreSQL's (SQLite works inside gunicorn: 0)
+    proxy_cpu_ms: float  # nginx's, with --via-nginx
     client_cpu_ms: float  # this script's: signing and posting (same CPUs as the server)
     detail: str
 
@@ -192,10 +198,15 @@ def deliver_all(
     return time.perf_counter() - started, latencies, statuses
 
 
-def _server_cpu(server: Gunicorn, db: Database) -> tuple[float, float]:
-    """CPU seconds used so far by gunicorn (master + workers) and by PostgreSQL."""
-    app_cpu = cpu_seconds(server.process.pid)
-    return app_cpu, cpu_seconds(db.server_pid) if db.server_pid else 0.0
+def _server_cpu(
+    server: Gunicorn, db: Database, proxy: DocumentedNginx | None
+) -> tuple[float, float, float]:
+    """CPU seconds used so far by gunicorn (master + workers), PostgreSQL and nginx."""
+    return (
+        cpu_seconds(server.process.pid),
+        cpu_seconds(db.server_pid) if db.server_pid else 0.0,
+        cpu_seconds(proxy.process.pid) if proxy else 0.0,
+    )
 
 
 def run(kind: str, args: argparse.Namespace) -> Outcome:
@@ -206,20 +217,26 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
     settings = ServerSettings(
         workers=args.workers, worker_class=args.worker_class, threads=args.threads
     )
-    with database(kind) as db:
+    with database(kind) as db, tempfile.TemporaryDirectory(prefix="bench-nginx-") as folder:
         server = Gunicorn(db.url, settings)
+        proxy = None
         try:
+            if args.via_nginx:
+                proxy = DocumentedNginx(Path(folder), free_port(), server.port).wait_ready()
+            url = proxy.url if proxy else server.url
             warm_up = [payment_event(600) for _ in range(50)]
-            deliver_all(server.url, warm_up, args.connections, args.keep_alive)
+            deliver_all(url, warm_up, args.connections, args.keep_alive)
             warm_raised = 50 * 600
-            cpu_before = _server_cpu(server, db)
+            cpu_before = _server_cpu(server, db, proxy)
             client_before = time.process_time()
             seconds, latencies, statuses = deliver_all(
-                server.url, deliveries, args.connections, args.keep_alive
+                url, deliveries, args.connections, args.keep_alive
             )
             client_cpu = time.process_time() - client_before
-            cpu_after = _server_cpu(server, db)
+            cpu_after = _server_cpu(server, db, proxy)
         finally:
+            if proxy:
+                proxy.stop()
             server.stop()
         raised, donors, rows, stored = totals(db.url)
     expected = (sum(amounts) + warm_raised, args.payments + 50)
@@ -237,6 +254,7 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         counted_once=counted_once,
         app_cpu_ms=(cpu_after[0] - cpu_before[0]) * 1000 / len(deliveries),
         db_cpu_ms=(cpu_after[1] - cpu_before[1]) * 1000 / len(deliveries),
+        proxy_cpu_ms=(cpu_after[2] - cpu_before[2]) * 1000 / len(deliveries),
         client_cpu_ms=client_cpu * 1000 / len(deliveries),
         detail=(
             f"raised {raised} (expected {expected[0]}), donors {donors}, donation rows {rows}, "
@@ -259,23 +277,30 @@ def main() -> None:
         action="store_true",
         help="reuse each client thread's connection (default: one per delivery)",
     )
+    parser.add_argument(
+        "--via-nginx",
+        action="store_true",
+        help="post through nginx configured as docs/deployment.md says (upstream keepalive)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="repeat; the median is shown")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
     print(
-        f"gunicorn: {args.workers} workers, gthread, {args.threads} threads; client: "
-        f"{args.connections} keep-alive connections; {args.payments} payments x "
-        f"{args.copies} deliveries each"
+        f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} threads"
+        f"{', behind the documented nginx' if args.via_nginx else ''}; client: "
+        f"{args.connections} threads, "
+        f"{'keep-alive connections' if args.keep_alive else 'a connection per delivery'}; "
+        f"{args.payments} payments x {args.copies} deliveries each"
     )
     print()
     print(
         "| database   | deliveries/s | payments/s | p50 ms | p99 ms | app CPU ms | db CPU ms "
-        "| client CPU ms | retried | counted once |"
+        "| nginx CPU ms | client CPU ms | retried | counted once |"
     )
     print(
         "|------------|-------------:|-----------:|-------:|-------:|-----------:|----------:"
-        "|--------------:|--------:|:------------:|"
+        "|-------------:|--------------:|--------:|:------------:|"
     )
     failed = False
     for kind in args.databases.split(","):
@@ -285,7 +310,8 @@ def main() -> None:
             f"| {kind:<10} | {outcome.deliveries_per_second:>12,.0f} | "
             f"{outcome.payments / outcome.seconds:>10,.0f} | {outcome.p50_ms:>6.1f} | "
             f"{outcome.p99_ms:>6.1f} | {outcome.app_cpu_ms:>10.2f} | {outcome.db_cpu_ms:>9.2f} | "
-            f"{outcome.client_cpu_ms:>13.2f} | {outcome.retries:>7} | "
+            f"{outcome.proxy_cpu_ms:>12.2f} | {outcome.client_cpu_ms:>13.2f} | "
+            f"{outcome.retries:>7} | "
             f"{'yes' if all(o.counted_once for o in outcomes) else 'NO':>12} |"
         )
         if args.rounds > 1:

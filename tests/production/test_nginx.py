@@ -8,11 +8,8 @@ Needs the nginx binary (Debian's ``nginx`` package); skipped where it is absent.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
-import shutil
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,43 +22,16 @@ from donation_drive.ledger import create_drive
 from donation_drive.ledger.validation import parse_datetime
 
 from ..conftest import make_app
+from ..peers.nginx import NGINX, DocumentedNginx
 from ..peers.ports import free_port
 from .gunicorn import GunicornInstance
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-DEPLOYMENT_DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 MAX_AGE = 1
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(NGINX is None, reason="nginx is not installed"),
 ]
-
-
-def documented_config() -> str:
-    match = re.search(r"```nginx\n(.*?)```", DEPLOYMENT_DOC.read_text(), re.DOTALL)
-    assert match, "docs/deployment.md has no nginx block"
-    return match.group(1)
-
-
-def runnable(config: str, folder: Path, listen: int, upstream: int) -> str:
-    """The documented config with this machine's addresses and paths."""
-    config = re.sub(r"server 10\.0\.0\.\d+:8000;[^\n]*\n", "", config, count=1)
-    config = re.sub(r"server 10\.0\.0\.\d+:8000;", f"server 127.0.0.1:{upstream};", config)
-    config = config.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
-    config = config.replace("/var/cache/nginx/widget", str(folder / "cache"))
-    config = config.replace("/var/log/nginx/donate.log", str(folder / "access.log"))
-    temp = "\n".join(
-        f"{name}_temp_path {folder / name};"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # Workers as this user: as root nginx would switch to "nobody", who cannot
-    # enter the test's private temporary folder.
-    return (
-        f"user {getpass.getuser()};\n"
-        f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
-        f"events {{}}\nhttp {{\n{temp}\n{config}\n}}\n"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -86,27 +56,12 @@ def proxy(module_database_url, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         "PROXY_FIX_X_FOR": "1",
     }
     gunicorn = GunicornInstance(settings, 1, folder / "gunicorn.log").start()
-    port = free_port()
-    (folder / "nginx.conf").write_text(runnable(documented_config(), folder, port, gunicorn.port))
-    nginx = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    nginx = DocumentedNginx(folder, free_port(), gunicorn.port)
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                if nginx.poll() is not None:
-                    raise RuntimeError(nginx.stderr.read().decode()) from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", folder
+        nginx.wait_ready()
+        yield nginx.url, folder
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+        nginx.stop()
         gunicorn.stop()
 
 
