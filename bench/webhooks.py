@@ -106,8 +106,8 @@ class Outcome:
 
 
 def _request(host: str, payload: str, keep_alive: bool) -> bytes:
-    """The POST as bytes, signed now. Without keep-alive it says ``Connection:
-    close``, as nginx's default proxying to gunicorn does."""
+    """The POST as bytes, signed now; without keep-alive it asks the server to close
+    the connection after answering."""
     body = payload.encode()
     head = (
         f"POST /webhooks/stripe HTTP/1.1\r\nHost: {host}\r\n"
