@@ -52,19 +52,39 @@ class IntakeResult:
     detail: str | None = None
 
 
-def _write(statement_work: Callable[[], T], attempts: int = 5) -> T:
-    """Run one short write and commit; a busy SQLite file is retried."""
+def _retry_while_busy(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``work``, again when a busy SQLite file refused it ("database is locked")."""
     for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(statement_work: Callable[[], T]) -> T:
+    """Run one short write in the session and commit."""
+
+    def once() -> T:
         db.session.rollback()  # start clean: no read snapshot older than this write
         try:
             result = statement_work()
             db.session.commit()
             return result
-        except OperationalError as exc:
+        except OperationalError:
             db.session.rollback()
-            if "locked" not in str(exc) or attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
+            raise
+
+    return _retry_while_busy(once)
+
+
+def _autocommitted(statement, values: dict):
+    """Run one statement that commits by itself, on a connection of its own: one
+    round trip, without a BEGIN and a COMMIT around a statement atomic on its own."""
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return autocommit.execute(statement, values).scalar()
 
 
 _EVENTS = WebhookEvent.__table__
@@ -129,18 +149,7 @@ def _store_and_claim(event: ProviderEvent) -> int | None:
         "new_provider_created": event.created or None,
         "new_received_at": utcnow(),
     }
-    db.session.rollback()  # this session's next transaction starts after the store
-    for attempt in range(1, 6):
-        try:
-            # Autocommit: one round trip, without the BEGIN and COMMIT of a
-            # transaction around a statement that is atomic on its own.
-            with db.engine.connect() as connection:
-                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-                return autocommit.execute(statement, values).scalar()
-        except OperationalError as exc:  # a busy SQLite file: try again
-            if "locked" not in str(exc) or attempt == 5:
-                raise
-    raise AssertionError("unreachable")
+    return _retry_while_busy(lambda: _autocommitted(statement, values))
 
 
 def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) -> None:
