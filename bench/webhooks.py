@@ -3,14 +3,17 @@ once at the same time, on SQLite and on PostgreSQL.
 
 For each database a fresh one is migrated (PostgreSQL: a throwaway cluster started
 here, the test suite's ``tests/peers/postgres.py``), the app runs under gunicorn on
-loopback with production settings, and keep-alive client threads POST signed
-``payment_intent.succeeded`` events. Each event goes out ``--copies`` times, the
+loopback with production settings (behind the documented nginx with
+``--via-nginx``), and client threads POST signed ``payment_intent.succeeded``
+events, each on a connection of its own (``--keep-alive`` reuses them). Each event
+goes out ``--copies`` times, the
 copies side by side in the queue so different threads deliver them concurrently; a
 non-2xx answer is retried as Stripe retries. At the end the script checks the ledger:
 every payment counted exactly once, to the cent, and every event stored once.
 
     .venv/bin/python bench/webhooks.py                       # both databases
     .venv/bin/python bench/webhooks.py --databases postgresql --payments 500
+    .venv/bin/python bench/webhooks.py --databases postgresql --rounds 3 --copies 1
 """
 
 from __future__ import annotations
