@@ -159,24 +159,29 @@ class ServerSettings:
     threads: int = 4
 
 
-class Gunicorn:
-    """The real app as production runs it (production settings, access log on, to a
-    file as a process manager would collect it)."""
+def production_environment(database_url: str) -> dict[str, str]:
+    """The app's settings as production runs it, with keys no one can call with."""
+    return {
+        "DONATION_DRIVE_ENV": "production",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "STRIPE_SECRET_KEY": "sk_test_bench_never_called",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_never_called",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+    }
 
-    def __init__(self, url: str, settings: ServerSettings) -> None:
+
+class Gunicorn:
+    """A WSGI app (``module:callable``, from the repository or bench/) under gunicorn
+    on loopback, its logs in a file as a process manager would collect them."""
+
+    def __init__(
+        self, app_spec: str, env: dict[str, str], settings: ServerSettings, ready_path: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
-        environment = {
-            **os.environ,
-            "DONATION_DRIVE_ENV": "production",
-            "DATABASE_URL": url,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "STRIPE_SECRET_KEY": "sk_test_bench_never_called",
-            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_never_called",
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "PUBLIC_BASE_URL": "http://127.0.0.1",
-        }
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -190,20 +195,22 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
-                "donation_drive:create_app()",
+                "--pythonpath",
+                f"{ROOT},{ROOT / 'bench'}",
+                app_spec,
             ],
-            env=environment,
+            env={**os.environ, **env},
             stdout=self.log,
             stderr=self.log,
             cwd=ROOT,
         )
-        self._wait_ready()
+        self._wait_ready(ready_path)
 
-    def _wait_ready(self, timeout: float = 60) -> None:
+    def _wait_ready(self, path: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         return
             except OSError:
@@ -213,10 +220,21 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
             time.sleep(0.2)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the master and its workers."""
+        return cpu_seconds(self.process.pid)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+
+
+def app_server(database_url: str, settings: ServerSettings) -> Gunicorn:
+    """The real app as production runs it, on ``database_url``."""
+    return Gunicorn(
+        "donation_drive:create_app()", production_environment(database_url), settings, "/healthz"
+    )
 
 
 # -- GET load with wrk ----------------------------------------------------------------

@@ -14,7 +14,7 @@ import statistics
 import urllib.error
 import urllib.request
 
-from harness import SLUG, Gunicorn, Load, ServerSettings, database, machine, wrk
+from harness import SLUG, Load, ServerSettings, app_server, database, machine, wrk
 
 
 def etag_of(url: str) -> str:
@@ -50,7 +50,7 @@ def main() -> None:
         f"database: {args.database}"
     )
     with database(args.database) as db:
-        server = Gunicorn(db.url, ServerSettings(workers=args.workers, threads=args.threads))
+        server = app_server(db.url, ServerSettings(workers=args.workers, threads=args.threads))
         try:
             progress = f"{server.url}/api/v1/drives/{SLUG}"
             etag = etag_of(progress)

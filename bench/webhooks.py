@@ -39,6 +39,7 @@ from harness import (
     Database,
     Gunicorn,
     ServerSettings,
+    app_server,
     cpu_seconds,
     database,
     free_port,
@@ -206,7 +207,7 @@ def _server_cpu(
 ) -> tuple[float, float, float]:
     """CPU seconds used so far by gunicorn (master + workers), PostgreSQL and nginx."""
     return (
-        cpu_seconds(server.process.pid),
+        server.cpu_seconds(),
         cpu_seconds(db.server_pid) if db.server_pid else 0.0,
         cpu_seconds(proxy.process.pid) if proxy else 0.0,
     )
@@ -221,7 +222,7 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         workers=args.workers, worker_class=args.worker_class, threads=args.threads
     )
     with database(kind) as db, tempfile.TemporaryDirectory(prefix="bench-nginx-") as folder:
-        server = Gunicorn(db.url, settings)
+        server = app_server(db.url, settings)
         proxy = None
         try:
             if args.via_nginx:

@@ -18,7 +18,6 @@ import argparse
 import http.client
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import statistics
@@ -32,13 +31,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-SLUG = "bench"
-WRK = shutil.which("wrk")
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import cpu_seconds, free_port, machine, milliseconds  # noqa: E402
+from harness import (
+    ROOT,
+    SLUG,
+    WRK,
+    Gunicorn,
+    ServerSettings,
+    machine,
+    milliseconds,
+    production_environment,
+)
 
 
 @dataclass
@@ -129,72 +132,6 @@ def _bulk_insert(path: Path, drive_id: int, donations: int) -> None:
             ((d, a, m, stamp, p, r, ref, stamp, stamp) for d, a, m, p, r, ref in rows()),
         )
     connection.close()
-
-
-# -- the servers ----------------------------------------------------------------------
-
-
-class Gunicorn:
-    def __init__(self, app_spec: str, env: dict[str, str], args: argparse.Namespace) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [
-            str(BIN / "gunicorn"),
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--log-level",
-            "warning",
-            "--pythonpath",
-            f"{ROOT},{ROOT / 'bench'}",
-            app_spec,
-        ]
-        # Production logs go to a file, as a process manager would collect them.
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            command, env={**os.environ, **env}, stdout=self.log, stderr=self.log
-        )
-
-    def wait_ready(self, path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.log.seek(0)
-                raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
-            time.sleep(0.2)
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time used so far by the master and its workers."""
-        return cpu_seconds(self.process.pid)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
-def app_environment(database: Path) -> dict[str, str]:
-    """The real app as production runs it: production settings, its own logs on."""
-    return {
-        "DONATION_DRIVE_ENV": "production",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "STRIPE_SECRET_KEY": "sk_test_bench_never_called",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_never_called",
-        "STRIPE_WEBHOOK_SECRET": "whsec_bench_never_called",
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-    }
 
 
 # -- the load -------------------------------------------------------------------------
@@ -288,6 +225,7 @@ def main() -> None:
         f"load: {'wrk' if WRK else 'python threads'}, {args.connections} connections, "
         f"{args.duration}s x {args.rounds} rounds (median)"
     )
+    settings = ServerSettings(args.workers, args.worker_class, args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="dd-bench-"))
     servers: dict[str, tuple[Gunicorn, str]] = {}
     try:
@@ -298,12 +236,15 @@ def main() -> None:
             raised = seed_database(database, size)
             took = time.monotonic() - started
             print(f"seeded {size:,} donations (${raised / 100:,.2f}) in {took:.1f}s")
-            server = Gunicorn("donation_drive:create_app()", app_environment(database), args)
             path = f"/api/v1/drives/{SLUG}"
-            server.wait_ready(path)
+            server = Gunicorn(
+                "donation_drive:create_app()",
+                production_environment(f"sqlite:///{database}"),
+                settings,
+                path,
+            )
             servers[f"widget JSON, {size:,} donations"] = (server, path)
-        minimal = Gunicorn("minimal_app:app", {}, args)
-        minimal.wait_ready("/ping")
+        minimal = Gunicorn("minimal_app:app", {}, settings, "/ping")
         servers["minimal Flask endpoint"] = (minimal, "/ping")
 
         samples: dict[str, list[Sample]] = {name: [] for name in servers}
