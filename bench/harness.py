@@ -104,7 +104,8 @@ def database(kind: str):
         cluster.stop()
 
 
-def prepare(url: str, instance: Path) -> None:
+def prepare(url: str, instance: Path) -> int:
+    """Migrate the database at ``url`` and create the bench drive; returns its id."""
     os.environ.setdefault("DONATION_DRIVE_ENV", "development")
     from flask_migrate import upgrade
 
@@ -115,16 +116,17 @@ def prepare(url: str, instance: Path) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(instance))
     with app.app_context():
         upgrade()
-        create_drive(
+        drive_id = create_drive(
             slug=SLUG,
             title="Benchmark Drive",
             goal_amount=7_500_000_000,
             currency="USD",
             starts_at=datetime(2026, 11, 1, tzinfo=UTC),
             ends_at=datetime(2026, 12, 31, tzinfo=UTC),
-        )
+        ).id
         db.session.remove()
         db.engine.dispose()
+    return drive_id
 
 
 def totals(url: str) -> tuple[int, int, int, dict[str, int]]:

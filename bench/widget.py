@@ -33,13 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
-    ROOT,
     SLUG,
     WRK,
     Gunicorn,
     ServerSettings,
     machine,
     milliseconds,
+    prepare,
     production_environment,
 )
 
@@ -58,36 +58,19 @@ class Sample:
 def seed_database(path: Path, donations: int) -> int:
     """Migrate a fresh SQLite file, create the drive, insert ``donations`` rows in bulk
     and set the drive's aggregate from a ledger recount. Returns the raised amount."""
-    os.environ.setdefault("DONATION_DRIVE_ENV", "development")
-    sys.path.insert(0, str(ROOT))
-    from datetime import UTC, datetime
-
-    from flask_migrate import upgrade
     from sqlalchemy import update
 
     from donation_drive import create_app
     from donation_drive.extensions import db
-    from donation_drive.ledger import create_drive, recount_drive
+    from donation_drive.ledger import recount_drive
     from donation_drive.models import Drive
 
     url = f"sqlite:///{path}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(path.parent))
-    with app.app_context():
-        upgrade()
-        drive = create_drive(
-            slug=SLUG,
-            title="Benchmark Drive",
-            goal_amount=7_500_000_000,
-            currency="USD",
-            starts_at=datetime(2026, 11, 1, tzinfo=UTC),
-            ends_at=datetime(2026, 12, 31, tzinfo=UTC),
-        )
-        drive_id = drive.id
-        db.session.remove()
-        db.engine.dispose()
+    drive_id = prepare(url, path.parent)
 
     _bulk_insert(path, drive_id, donations)
 
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(path.parent))
     with app.app_context():
         raised, count = recount_drive(drive_id)
         # Seeding only: the rows above bypassed the ledger, so the aggregate is set
