@@ -26,8 +26,3 @@ def format_money(amount: int, currency: str, locale: str = "en_US", *, whole: bo
 
 def format_percent(percent: float, locale: str = "en_US") -> str:
     return format_decimal(percent, format="#,##0.#", locale=locale) + "%"
-
-
-def minor_to_input(amount: int, currency: str) -> str:
-    """Minor units as a plain decimal string for form fields ("25.00")."""
-    return f"{to_major(amount, currency):f}"

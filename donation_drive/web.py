@@ -8,11 +8,12 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import DonationDriveError
 from .formatting import format_money
+from .json_api import in_json_api
 from .security import apply_security_headers
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json:
+    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json or in_json_api():
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
