@@ -120,8 +120,8 @@
   function refreshCharge() {
     window.clearTimeout(quoteTimer);
     if (selectedAmount() === '') {
-      chargeLine.textContent = '';
-      button.textContent = buttonLabel;
+      showCharge({ ok: false, body: {} });
+      form.querySelector('[data-error-for="amount"]').hidden = true;
       return;
     }
     quoteTimer = window.setTimeout(function () {
