@@ -123,7 +123,8 @@ class Config:
     HSTS = True
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     # Observability and deployment (docs/deployment.md).
-    LOG_FORMAT = _env("LOG_FORMAT", "json")  # or "text"
+    # "auto": text on a terminal or in development, else JSON; "json" or "text" forces one.
+    LOG_FORMAT = _env("LOG_FORMAT", "auto")
     ACCESS_LOG = _env_bool("ACCESS_LOG", True)
     METRICS_TOKEN = _env("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer ..."
     # Set for several gunicorn workers; prometheus_client reads it at import too.
@@ -159,6 +160,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     WIDGET_CACHE_SECONDS = 2
+    # Tests read log lines as JSON, whether or not a terminal runs them (pytest -s).
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
 
 class ProductionConfig(Config):
