@@ -114,6 +114,12 @@ class Config:
     # A payment reconcile records is "missing webhooks" only once it is this old.
     RECONCILE_WEBHOOK_GRACE_SECONDS = _env_int("RECONCILE_WEBHOOK_GRACE_SECONDS", 300)
 
+    # Admin sessions are rows in admin_sessions (donation_drive/admin/login_sessions.py):
+    # one ends after this many minutes without a request, and this many hours after
+    # its login whatever happens. Flask's PERMANENT_SESSION_LIFETIME stays at its
+    # default: it bounds every session cookie, donors' CSRF secret included.
+    ADMIN_SESSION_IDLE_MINUTES = _env_int("ADMIN_SESSION_IDLE_MINUTES", 30)
+    ADMIN_SESSION_LIFETIME_HOURS = _env_int("ADMIN_SESSION_LIFETIME_HOURS", 12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
