@@ -6,8 +6,22 @@ import time
 
 from sqlalchemy import Engine, Table, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
+from tenacity import retry, retry_if_exception, stop_after_attempt
 
 from .extensions import db
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """SQLite refused a statement because another connection held the file
+    ("database is locked"): the same statement may well pass a moment later."""
+    return isinstance(error, exc.OperationalError) and "locked" in str(error)
+
+
+# Run again, five tries in all, while a busy SQLite file refuses the work; no pause
+# in between, since SQLite's busy timeout (below) already waited inside each try.
+retry_while_busy = retry(
+    retry=retry_if_exception(is_database_busy), stop=stop_after_attempt(5), reraise=True
+)
 
 
 def insert_ignoring_duplicates(table: Table, values: dict, conflict_columns: list[str]) -> bool:

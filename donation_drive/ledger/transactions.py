@@ -4,20 +4,39 @@ concurrent writer got there first."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing
 
+from ..database import is_database_busy
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Donation, DonationEvent, Drive
 from .totals import invalidate_progress
 
 T = TypeVar("T")
+
+
+def _is_write_conflict(error: BaseException) -> bool:
+    """A concurrent writer got there first: an optimistic-lock miss on a donation,
+    a unique key taken meanwhile, or a busy SQLite file. Trying again settles it."""
+    return isinstance(error, StaleDataError | IntegrityError) or is_database_busy(error)
+
+
+@cache
+def _retrying(attempts: int) -> Retrying:
+    # Shared between threads: tenacity keeps each call's state thread-local.
+    return Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_incrementing(start=0.005, increment=0.005),
+        retry=retry_if_exception(_is_write_conflict),
+        reraise=True,
+    )
 
 
 def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
@@ -32,25 +51,21 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
     if _QUEUED_TOTALS in info:
         raise RuntimeError("ledger transactions do not nest")
     try:
-        for attempt in range(1, attempts + 1):
-            info[_QUEUED_TOTALS] = {}
-            try:
-                result = work()
-                _write_queued_totals(info[_QUEUED_TOTALS])
-                db.session.commit()
-                return result
-            except (StaleDataError, IntegrityError, OperationalError) as exc:
-                db.session.rollback()
-                retryable = not isinstance(exc, OperationalError) or "locked" in str(exc)
-                if not retryable or attempt == attempts:
-                    raise
-                time.sleep(0.005 * attempt)
-            except Exception:
-                db.session.rollback()
-                raise
+        return _retrying(attempts)(_commit_once, work)
     finally:
         info.pop(_QUEUED_TOTALS, None)  # an attempt that rolled back moved nothing
-    raise AssertionError("unreachable")
+
+
+def _commit_once(work: Callable[[], T]) -> T:
+    db.session.info[_QUEUED_TOTALS] = {}
+    try:
+        result = work()
+        _write_queued_totals(db.session.info[_QUEUED_TOTALS])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
 
 
 # session.info key: {drive id: [amount delta, donor count delta]} of the open attempt.

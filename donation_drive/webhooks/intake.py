@@ -28,6 +28,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
+from ..database import retry_while_busy
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
 from ..observability import count_webhook_failure
@@ -52,33 +53,20 @@ class IntakeResult:
     detail: str | None = None
 
 
-def _retry_while_busy(work: Callable[[], T], attempts: int = 5) -> T:
-    """Run ``work``, again when a busy SQLite file refused it ("database is locked")."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
-
-
+@retry_while_busy
 def _write(statement_work: Callable[[], T]) -> T:
     """Run one short write in the session and commit."""
-
-    def once() -> T:
-        db.session.rollback()  # start clean: no read snapshot older than this write
-        try:
-            result = statement_work()
-            db.session.commit()
-            return result
-        except OperationalError:
-            db.session.rollback()
-            raise
-
-    return _retry_while_busy(once)
+    db.session.rollback()  # start clean: no read snapshot older than this write
+    try:
+        result = statement_work()
+        db.session.commit()
+        return result
+    except OperationalError:
+        db.session.rollback()
+        raise
 
 
+@retry_while_busy
 def _autocommitted(statement, values: dict):
     """Run one statement that commits by itself, on a connection of its own: one
     round trip, without a BEGIN and a COMMIT around a statement atomic on its own."""
@@ -149,7 +137,7 @@ def _store_and_claim(event: ProviderEvent) -> int | None:
         "new_provider_created": event.created or None,
         "new_received_at": utcnow(),
     }
-    return _retry_while_busy(lambda: _autocommitted(statement, values))
+    return _autocommitted(statement, values)
 
 
 def _settle(row_id: int, status: str, note: str | None, *, commit: bool = True) -> None:
