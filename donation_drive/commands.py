@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from .amount_text import parse_amount
 from .cli import domain_errors
-from .errors import DonationDriveError, InvalidInput
+from .errors import DonationDriveError
 from .extensions import db
 from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
-from .ledger.validation import parse_datetime, validate_currency
+from .ledger.validation import check_drive_currency, parse_datetime, validate_currency
 from .models import OFFLINE_METHODS, Donation
 
 
@@ -124,9 +124,7 @@ def add_donation_command(
     from .models import utcnow
 
     drive = get_drive(drive_slug)
-    currency = validate_currency(currency or drive.currency)
-    if currency != drive.currency:
-        raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
+    currency = check_drive_currency(drive, currency or drive.currency)
     donation = record_offline_donation(
         drive,
         amount=parse_amount(amount, currency, locale=drive.locale),

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..amount_text import parse_amount
-from ..errors import InvalidAmount, InvalidCurrency, InvalidInput
+from ..errors import InvalidAmount, InvalidInput
 from ..formatting import format_money
 from ..ledger import DonorDetails
-from ..ledger.validation import MAX_MINOR_UNITS, validate_currency
+from ..ledger.validation import MAX_MINOR_UNITS, check_drive_currency
 from ..models import Drive
 from .fees import processing_fee
 
@@ -52,10 +52,7 @@ def amount_limits() -> tuple[int, int]:
 def _check_currency(value: object, drive: Drive) -> str:
     if value is None or value == "":
         return drive.currency
-    currency = validate_currency(value)
-    if currency != drive.currency:
-        raise InvalidCurrency(f"this drive takes {drive.currency}, not {currency}", "currency")
-    return currency
+    return check_drive_currency(drive, value)
 
 
 def _check_gift(value: object, drive: Drive) -> int:

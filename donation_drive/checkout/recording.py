@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import InvalidCurrency
 from ..ledger import (
     DonorDetails,
     RecordResult,
@@ -35,12 +34,6 @@ def record_succeeded_payment(
     ``also_in_transaction`` runs inside the ledger's transaction, before it commits.
     """
     drive = get_drive_key(intent.metadata.drive_slug or "")
-    if intent.currency != drive.currency:
-        raise InvalidCurrency(
-            f"payment {intent.id} is in {intent.currency}, drive {drive.slug!r} takes "
-            f"{drive.currency}",
-            "currency",
-        )
     return record_provider_payment(
         provider=PROVIDER,
         provider_ref=intent.id,

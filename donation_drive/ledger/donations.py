@@ -41,7 +41,7 @@ from .transactions import (
     load_donation,
     snapshot,
 )
-from .validation import check_minor_units, clean_text, validate_currency, validate_email
+from .validation import check_drive_currency, check_minor_units, clean_text, validate_email
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,7 @@ def record_offline_donation(
     cash, other). ``amount`` is in minor units of the drive's currency."""
     if method not in OFFLINE_METHODS:
         raise InvalidInput(f"method must be one of {', '.join(OFFLINE_METHODS)}", "method")
-    currency = validate_currency(currency or drive.currency)
-    if currency != drive.currency:
-        raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
+    currency = check_drive_currency(drive, currency or drive.currency)
     donor = donor.cleaned()
     donation = _new_donation(
         drive_id=drive.id,
@@ -227,11 +225,7 @@ def record_provider_payment(
         raise InvalidInput(f"method must be one of {', '.join(Method)}", "method")
     reference = clean_text(reference, "reference", max_length=200)
     note = clean_text(note, "note", max_length=2000, multiline=True)
-    currency = validate_currency(currency)
-    if currency != drive.currency:
-        # The drive's running total is a sum in one currency; adding another currency's
-        # minor units to it would make the total wrong without anyone noticing.
-        raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
+    currency = check_drive_currency(drive, currency)
     amount = check_minor_units(amount)
     donor = donor.cleaned()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -25,6 +26,21 @@ def validate_currency(value: object, field: str = "currency") -> str:
     if not re.fullmatch(r"[A-Z]{3}", code) or code not in _KNOWN_CURRENCIES:
         raise InvalidCurrency(f"unknown currency {str(value)[:20]!r}", field)
     return code
+
+
+class HasCurrency(Protocol):
+    @property
+    def currency(self) -> str: ...
+
+
+def check_drive_currency(drive: HasCurrency, value: object, field: str = "currency") -> str:
+    """The currency code ``value`` names, which must be the drive's: a drive's total
+    is a sum in one currency, and adding another currency's minor units to it would
+    make it wrong without anyone noticing. Raises ``InvalidCurrency`` naming the field."""
+    currency = validate_currency(value, field)
+    if currency != drive.currency:
+        raise InvalidCurrency(f"this drive takes {drive.currency}, not {currency}", field)
+    return currency
 
 
 def currency_exponent(currency: str) -> int:

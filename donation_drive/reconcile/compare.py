@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..errors import DonationDriveError, InvalidInput
+from ..errors import DonationDriveError, InvalidCurrency, InvalidInput
 from ..extensions import db
 from ..ledger import (
     DonorDetails,
@@ -26,6 +26,7 @@ from ..ledger import (
     record_provider_payment,
 )
 from ..ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
+from ..ledger.validation import check_drive_currency
 from ..models import Donation, Drive, Status, utcnow
 from ..stripe_gateway.listing import StripePayment
 from ..stripe_gateway.objects import DisputeInfo
@@ -108,7 +109,9 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
         return donation
     if drive is None:
         return None
-    if payment.currency != drive.currency:
+    try:
+        check_drive_currency(drive, payment.currency)
+    except InvalidCurrency:
         log.flag(
             Kind.CURRENCY_MISMATCH,
             f"Stripe payment {payment.id} is in {payment.currency} but drive {drive.slug!r} "
