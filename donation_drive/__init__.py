@@ -41,6 +41,7 @@ def create_app(
 
     from .database import configure_engine_events
     from .sessions import PublicAwareSessionInterface
+    from .subscriptions import connect_ledger_receivers
     from .web import register_web
 
     app.session_interface = PublicAwareSessionInterface()
@@ -52,6 +53,7 @@ def create_app(
     with app.app_context():
         configure_engine_events(db.engine)
 
+    connect_ledger_receivers(app)
     register_web(app)
     trust_proxy_headers(app)
 

@@ -8,8 +8,9 @@ settings), else one JSON object per line for a log collector; ``LOG_FORMAT=json`
 ``text`` forces one.
 
 The counters other modules bump live here, each behind a one-line helper
-(``count_donation_recorded``, ``count_webhook_failure``, ``count_email_failure``,
-``count_reconcile_finding``), so the metric names and labels are defined once.
+(``count_webhook_failure``, ``count_email_failure``, ``count_reconcile_finding``),
+so the metric names and labels are defined once; donations are counted by
+listening to the ledger's ``totals_changed`` (``count_donations_recorded``).
 Prometheus metrics are process-wide by nature; under several gunicorn workers set
 ``PROMETHEUS_MULTIPROC_DIR`` (before the app is imported) and ``/metrics`` adds up
 every worker's numbers.
@@ -83,10 +84,12 @@ RECONCILE_FINDINGS = Counter(
 # -- one-line helpers for other modules ---------------------------------------------
 
 
-def count_donation_recorded(method: str, *, counted: bool = True) -> None:
-    """A donation now counts toward its drive (call after the ledger commits);
-    ``counted`` False (a replayed payment) counts nothing."""
-    if counted:
+def count_donations_recorded(
+    _app: Flask, *, counted_methods: tuple[str, ...] = (), **_: object
+) -> None:
+    """Receiver of the ledger's ``totals_changed`` (after its commit): one for each
+    gift that started counting, by its payment method."""
+    for method in counted_methods:
         DONATIONS_RECORDED.labels(method=str(method)).inc()
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select, tuple_
 from ..amount_text import parse_amount
 from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
-from ..ledger import DonorDetails, record_provider_payment
+from ..ledger import DonorDetails, ProviderPayment, record_provider_payment
 from ..ledger.validation import clean_text, validate_currency
 from ..models import Donation, Drive, Method
 from .import_values import (
@@ -383,25 +383,25 @@ def apply_import(
     for row in plan.new_rows:
         assert row.provider and row.provider_ref and row.amount and row.received_at
         try:
-            result = record_provider_payment(
+            payment = ProviderPayment(
                 provider=row.provider,
                 provider_ref=row.provider_ref,
                 drive=drive,
                 amount=row.amount,
                 currency=row.currency or drive.currency,
                 received_at=row.received_at,
-                actor=actor,
                 donor=row.donor,
                 method=row.method or Method.OTHER,
                 reference=row.reference,
                 note=row.note,
                 send_receipt=send_receipts,
             )
+            result = record_provider_payment(payment, actor=actor)
         except DonationDriveError as exc:
             outcome.failed.append((row.line, str(exc)))
             continue
         if result.created:
-            outcome.imported.append((row.line, result.donation.id))
+            outcome.imported.append((row.line, result.donation_id))
             outcome.total += row.amount
         else:
             outcome.already += 1

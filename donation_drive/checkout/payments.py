@@ -4,7 +4,8 @@ confirmation, and catching up with Stripe when the donor comes back.
 The order is what keeps a payment from being lost or counted twice: the pending
 donation exists first (its id goes into the PaymentIntent's metadata), the
 PaymentIntent's id is stored on it before anything is confirmed, and every
-outcome goes through the ledger's once-only functions (``recording``).
+outcome goes through the ledger's once-only functions (a succeeded payment through
+``record_provider_payment``, the one path the webhooks and reconciliation take too).
 """
 
 from __future__ import annotations
@@ -14,11 +15,18 @@ from dataclasses import dataclass
 
 from ..errors import DonationDriveError
 from ..extensions import db
-from ..ledger import attach_provider_ref, create_pending_card_donation
+from ..ledger import (
+    DriveKey,
+    attach_provider_ref,
+    create_pending_card_donation,
+    mark_payment_unsuccessful,
+    record_provider_payment,
+)
 from ..models import Donation, Drive, Status
 from ..stripe_gateway import (
     CANCELED,
     PROCESSING,
+    PROVIDER,
     REQUIRES_ACTION,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
@@ -27,11 +35,11 @@ from ..stripe_gateway import (
     PaymentServiceUnavailable,
     confirm_payment,
     create_payment,
+    ledger_payment,
     payment_metadata,
     retrieve_payment,
 )
 from .form import DonationForm
-from .recording import record_succeeded_payment, record_unsuccessful_payment
 
 log = logging.getLogger(__name__)
 ACTOR = "checkout"
@@ -76,7 +84,7 @@ def start_card_payment(drive: Drive, form: DonationForm) -> CheckoutOutcome:
         _mark_unsuccessful(intent.id, canceled=intent.status == CANCELED, reason=reason)
         raise PaymentDeclined(reason, payment_id=intent.id)
     if intent.status == SUCCEEDED:
-        record_succeeded_payment(intent, actor=ACTOR)
+        _record_succeeded(intent, drive)
     elif intent.status not in (PROCESSING, REQUIRES_ACTION):
         log.warning("payment %s is %s after confirmation", intent.id, intent.status)
     return CheckoutOutcome(
@@ -104,8 +112,18 @@ def _confirm(donation_id: int, payment_intent_id: str) -> PaymentIntentInfo:
         raise
 
 
+def _record_succeeded(intent: PaymentIntentInfo, drive: Drive | DriveKey) -> None:
+    record_provider_payment(ledger_payment(intent, drive), actor=ACTOR)
+
+
 def _mark_unsuccessful(payment_intent_id: str, *, canceled: bool, reason: str | None) -> None:
-    record_unsuccessful_payment(payment_intent_id, canceled=canceled, reason=reason, actor=ACTOR)
+    mark_payment_unsuccessful(
+        PROVIDER,
+        payment_intent_id,
+        status=Status.CANCELED if canceled else Status.FAILED,
+        reason=reason,
+        actor=ACTOR,
+    )
 
 
 def catch_up_with_stripe(donation: Donation) -> Donation:
@@ -117,7 +135,7 @@ def catch_up_with_stripe(donation: Donation) -> Donation:
     try:
         intent = retrieve_payment(donation.provider_ref)
         if intent.status == SUCCEEDED:
-            record_succeeded_payment(intent, actor=ACTOR)
+            _record_succeeded(intent, donation.drive)
         elif intent.status == CANCELED or (
             intent.status == REQUIRES_PAYMENT_METHOD and intent.failure_message
         ):

@@ -1,14 +1,24 @@
 """The email outbox: rows written in the ledger's transaction, delivered later.
 
-These functions only add to the caller's session; the caller commits.
+The ledger does not call this module: it announces what happened (its signals), and
+the receivers below, connected at app creation, run inside the ledger's transaction
+and write through its session, so a receipt row commits or rolls back with its
+donation. Nothing here commits.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import TYPE_CHECKING
 
+from flask import Flask
+from sqlalchemy import update
+
+from ..database import insert_ignoring_duplicates
 from ..extensions import db
-from ..models import Donation, OutboxEmail, utcnow
+from ..models import OutboxEmail, utcnow
+
+if TYPE_CHECKING:
+    from ..ledger.signals import Gift
 
 RECEIPT = "receipt"
 
@@ -29,35 +39,52 @@ def is_resend(email: OutboxEmail) -> bool:
     return email.dedupe_key.startswith(f"{RESEND_PREFIX}:")
 
 
-def queue_receipt(donation: Donation) -> OutboxEmail | None:
-    """Queue the thank-you receipt for a donation, once: a donation that already has
-    its receipt row (sent, pending or canceled) never gets a second one this way."""
-    if not donation.donor_email or not donation.send_receipt:
-        return None
-    key = receipt_key(donation.id)
-    if db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == key)):
-        return None
-    email = OutboxEmail(
-        dedupe_key=key,
-        kind=RECEIPT,
-        donation_id=donation.id,
-        to_address=donation.donor_email,
-        status="pending",
-        next_attempt_at=utcnow(),
+def queue_receipt(gift: Gift) -> bool:
+    """Queue the thank-you receipt for a gift, once: a donation that already has its
+    receipt row (sent, pending or canceled) never gets a second one this way, even
+    from two transactions at once (the dedupe key). True when a row was added."""
+    if not gift.donor_email or not gift.send_receipt:
+        return False
+    return insert_ignoring_duplicates(
+        OutboxEmail.__table__,
+        {
+            "dedupe_key": receipt_key(gift.donation_id),
+            "kind": RECEIPT,
+            "donation_id": gift.donation_id,
+            "to_address": gift.donor_email,
+            "status": "pending",
+            "next_attempt_at": utcnow(),
+        },
+        ["dedupe_key"],
     )
-    db.session.add(email)
-    return email
 
 
-def cancel_unsent_receipts(donation: Donation, reason: str) -> int:
+def cancel_unsent_receipts(donation_id: int, reason: str) -> int:
     """Withdraw receipts not yet sent (a refund or void came first)."""
     result = db.session.execute(
         update(OutboxEmail)
         .where(
-            OutboxEmail.donation_id == donation.id,
+            OutboxEmail.donation_id == donation_id,
             OutboxEmail.kind == RECEIPT,
             OutboxEmail.status == "pending",
         )
         .values(status="canceled", last_error=reason)
     )
     return result.rowcount or 0
+
+
+# -- receivers of the ledger's signals (see donation_drive.subscriptions) -------------
+
+
+def on_gift_counted(_app: Flask, *, gift: Gift, **_: object) -> None:
+    queue_receipt(gift)
+
+
+def on_gift_refunded(_app: Flask, *, gift: Gift, in_full: bool, **_: object) -> None:
+    if in_full:
+        what = "payment" if gift.provider else "gift"
+        cancel_unsent_receipts(gift.donation_id, f"{what} refunded before the receipt was sent")
+
+
+def on_gift_voided(_app: Flask, *, gift: Gift, **_: object) -> None:
+    cancel_unsent_receipts(gift.donation_id, "donation voided")

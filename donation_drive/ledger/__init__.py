@@ -1,8 +1,11 @@
 """The ledger: the one place that changes money.
 
-``donations`` records gifts, ``adjustments`` changes them (refunds, disputes, voids,
-corrections), ``transactions`` is the discipline both follow, and ``totals`` is the
-one source of a drive's figures.
+``provider_payments`` counts a payment a provider says succeeded (the one path for
+checkout, webhooks, reconciliation and imports), ``donations`` records offline gifts
+and checkout's pending rows, ``adjustments`` changes them (refunds, disputes, voids,
+corrections), ``transactions`` is the discipline all of them follow, ``signals``
+what they announce to those who react, and ``totals`` is the one source of a
+drive's figures. The ledger imports none of its callers.
 """
 
 from .adjustments import (
@@ -14,14 +17,14 @@ from .adjustments import (
 )
 from .donations import (
     DonorDetails,
-    RecordResult,
     attach_provider_ref,
     create_pending_card_donation,
     mark_payment_unsuccessful,
     record_offline_donation,
-    record_provider_payment,
 )
 from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
+from .provider_payments import ProviderPayment, RecordResult, record_provider_payment
+from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_changed
 from .totals import (
     Progress,
     cached_progress,
@@ -29,12 +32,15 @@ from .totals import (
     invalidate_progress,
     recount_drive,
 )
-from .transactions import find_provider_donation
+from .transactions import AlsoWrite, find_provider_donation
 
 __all__ = [
+    "AlsoWrite",
     "DonorDetails",
     "DriveKey",
+    "Gift",
     "Progress",
+    "ProviderPayment",
     "RecordResult",
     "apply_provider_dispute",
     "apply_provider_refund",
@@ -46,6 +52,9 @@ __all__ = [
     "find_provider_donation",
     "get_drive",
     "get_drive_key",
+    "gift_counted",
+    "gift_refunded",
+    "gift_voided",
     "invalidate_progress",
     "list_drives",
     "mark_payment_unsuccessful",
@@ -53,6 +62,7 @@ __all__ = [
     "record_provider_payment",
     "recount_drive",
     "refund_offline_donation",
+    "totals_changed",
     "update_drive",
     "update_offline_donation",
     "void_donation",

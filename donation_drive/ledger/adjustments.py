@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..emails.outbox import cancel_unsent_receipts
+from flask import current_app
+
 from ..errors import Conflict, InvalidInput
 from ..models import OFFLINE_METHODS, Donation, Method, Status
+from .signals import Gift, gift_refunded, gift_voided
 from .transactions import (
-    after_commit,
     apply_change,
     find_provider_donation,
     in_transaction,
@@ -62,14 +63,10 @@ def apply_provider_refund(
             action="refunded",
             details={"refunded_total": new_total, "previous": previous},
         )
-        if new_total >= donation.amount:
-            cancel_unsent_receipts(donation, "payment refunded before the receipt was sent")
+        _announce_refund(donation)
         return donation
 
-    donation = in_transaction(work)
-    if donation is not None:
-        after_commit(donation.drive_id)
-    return donation
+    return in_transaction(work)
 
 
 def apply_provider_dispute(
@@ -108,10 +105,15 @@ def apply_provider_dispute(
         )
         return donation
 
-    donation = in_transaction(work)
-    if donation is not None:
-        after_commit(donation.drive_id)
-    return donation
+    return in_transaction(work)
+
+
+def _announce_refund(donation: Donation) -> None:
+    gift_refunded.send(
+        current_app._get_current_object(),
+        gift=Gift.of(donation),
+        in_full=donation.refunded_amount >= donation.amount,
+    )
 
 
 def refund_offline_donation(donation_id: int, *, amount: int, reason: str, actor: str) -> Donation:
@@ -136,13 +138,10 @@ def refund_offline_donation(donation_id: int, *, amount: int, reason: str, actor
             action="refunded",
             details={"amount": amount, "reason": reason_text},
         )
-        if donation.refunded_amount >= donation.amount:
-            cancel_unsent_receipts(donation, "gift refunded before the receipt was sent")
+        _announce_refund(donation)
         return donation
 
-    donation = in_transaction(work)
-    after_commit(donation.drive_id)
-    return donation
+    return in_transaction(work)
 
 
 def void_donation(donation_id: int, *, reason: str, actor: str) -> Donation:
@@ -161,12 +160,10 @@ def void_donation(donation_id: int, *, reason: str, actor: str) -> Donation:
         apply_change(
             donation, before, actor=actor, action="voided", details={"reason": reason_text}
         )
-        cancel_unsent_receipts(donation, "donation voided")
+        gift_voided.send(current_app._get_current_object(), gift=Gift.of(donation))
         return donation
 
-    donation = in_transaction(work)
-    after_commit(donation.drive_id)
-    return donation
+    return in_transaction(work)
 
 
 EDITABLE_FIELDS = (
@@ -229,9 +226,7 @@ def update_offline_donation(donation_id: int, *, actor: str, **changes: object) 
             apply_change(donation, before, actor=actor, action="edited", details=diff)
         return donation
 
-    donation = in_transaction(work)
-    after_commit(donation.drive_id)
-    return donation
+    return in_transaction(work)
 
 
 def _jsonable(value: object) -> object:

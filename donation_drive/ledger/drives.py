@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from ..errors import Conflict, InvalidInput, UnknownDrive
 from ..extensions import db
 from ..models import Drive
-from .totals import invalidate_progress
+from .signals import totals_changed
 from .validation import check_minor_units, clean_text, validate_currency, validate_slug
 
 
@@ -108,5 +109,5 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
         db.session.rollback()
         raise InvalidInput("the drive must end after it starts", "ends_at")
     db.session.commit()
-    invalidate_progress(drive.id)
+    totals_changed.send(current_app._get_current_object(), drive_id=drive.id, counted_methods=())
     return drive

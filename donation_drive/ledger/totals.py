@@ -2,9 +2,9 @@
 
 ``drive_progress`` reads the running aggregate on the drive row, which the ledger
 updates in the same transaction as each donation change. A small per-process cache
-keeps the widget off the database: ledger writes in this process invalidate it at
-once, and entries expire after ``WIDGET_CACHE_SECONDS`` so other processes' writes
-show up within that bound.
+keeps the widget off the database: it listens to ``totals_changed``, so ledger
+writes in this process invalidate it at once, and entries expire after
+``WIDGET_CACHE_SECONDS`` so other processes' writes show up within that bound.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ class ProgressCache:
 _CACHE_KEY = "donation_drive.progress"
 
 
-def _cache() -> ProgressCache:
-    extensions = current_app.extensions
+def _cache(app: Flask | None = None) -> ProgressCache:
+    extensions = (app or current_app).extensions
     cache = extensions.get(_CACHE_KEY)
     if cache is None:
         cache = extensions.setdefault(_CACHE_KEY, ProgressCache())
@@ -121,6 +121,11 @@ def cached_progress(app: Flask, slug: str) -> Progress | None:
 def invalidate_progress(drive_id: int | None = None) -> None:
     """Forget cached totals (of one drive, or all); the next read goes to the database."""
     _cache().invalidate(drive_id)
+
+
+def forget_changed_progress(app: Flask, *, drive_id: int, **_: object) -> None:
+    """``totals_changed`` receiver: this process's cached figures of the drive go."""
+    _cache(app).invalidate(drive_id)
 
 
 # Plain columns, not the entity: a Drive already in the session's identity map would

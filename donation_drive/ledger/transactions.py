@@ -1,14 +1,16 @@
-"""The transaction discipline every ledger write follows: run, update the drive's
-running totals by what the change did, audit it, commit, and retry when a
-concurrent writer got there first."""
+"""The transaction discipline every ledger write follows: run, queue the drive's
+running totals by what the change did, audit it, announce it, commit, retry when
+a concurrent writer got there first, and say after the commit which drives moved."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import bindparam, select, update
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing
@@ -17,9 +19,15 @@ from ..database import is_database_busy
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Donation, DonationEvent, Drive
-from .totals import invalidate_progress
+from .signals import Gift, gift_counted, totals_changed
 
 T = TypeVar("T")
+
+AlsoWrite = Callable[[], object]
+"""Another module's writes that must commit or roll back with a ledger change (the
+webhook intake marks its stored event processed this way). A ledger function that
+takes one runs it inside its transaction, after its own writes and before the
+drive's totals and the commit, on every attempt."""
 
 
 def _is_write_conflict(error: BaseException) -> bool:
@@ -39,37 +47,62 @@ def _retrying(attempts: int) -> Retrying:
     )
 
 
+@dataclass
+class _Attempt:
+    """What the open attempt changed: {drive id: [amount delta, donor count delta]},
+    and per drive the payment method of each gift it made count."""
+
+    totals: dict[int, list[int]] = field(default_factory=dict)
+    counted: dict[int, list[str]] = field(default_factory=dict)
+
+
+# session.info key of the open attempt (one per session: transactions do not nest).
+_OPEN = "ledger.open_attempt"
+
+
 def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
     """Run ``work`` and commit, retrying when a concurrent writer got there first
-    (optimistic-lock or unique-key conflicts, a busy SQLite file).
+    (optimistic-lock or unique-key conflicts, a busy SQLite file); then send
+    ``totals_changed`` for each drive the committed attempt moved.
 
     The drive totals ``work`` moved (``move_drive_totals``) are written last, just
     before the commit: every payment updates its drive's row, so that row's lock is
     the one all concurrent ledger writes queue on, and it is then held for one
     statement and the commit instead of the whole transaction."""
     info = db.session.info
-    if _QUEUED_TOTALS in info:
+    if _OPEN in info:
         raise RuntimeError("ledger transactions do not nest")
     try:
-        return _retrying(attempts)(_commit_once, work)
+        result, committed = _retrying(attempts)(_commit_once, work)
     finally:
-        info.pop(_QUEUED_TOTALS, None)  # an attempt that rolled back moved nothing
+        info.pop(_OPEN, None)  # an attempt that rolled back moved nothing
+    sender = current_app._get_current_object()
+    for drive_id in sorted(committed.totals.keys() | committed.counted.keys()):
+        methods = tuple(committed.counted.get(drive_id, ()))
+        totals_changed.send(sender, drive_id=drive_id, counted_methods=methods)
+    return result
 
 
-def _commit_once(work: Callable[[], T]) -> T:
-    db.session.info[_QUEUED_TOTALS] = {}
+def _commit_once(work: Callable[[], T]) -> tuple[T, _Attempt]:
+    attempt = db.session.info[_OPEN] = _Attempt()
     try:
         result = work()
-        _write_queued_totals(db.session.info[_QUEUED_TOTALS])
+        _write_queued_totals(attempt.totals)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return result
+    return result, attempt
 
 
-# session.info key: {drive id: [amount delta, donor count delta]} of the open attempt.
-_QUEUED_TOTALS = "ledger.queued_drive_totals"
+def _open_attempt(what: str) -> _Attempt:
+    attempt = db.session.info.get(_OPEN)
+    if attempt is None:
+        # Written outside in_transaction, the change would be lost: refuse loudly.
+        raise RuntimeError(f"{what} only inside in_transaction")
+    return attempt
+
+
 _DRIVES = Drive.__table__
 # A Core UPDATE: the ORM's would also evaluate the change on every loaded Drive,
 # which the commit right after expires anyway.
@@ -85,11 +118,7 @@ _MOVE_TOTALS = (
 
 def move_drive_totals(drive_id: int, delta: int, count_delta: int) -> None:
     """Change a drive's running totals when the current ledger transaction commits."""
-    queued = db.session.info.get(_QUEUED_TOTALS)
-    if queued is None:
-        # Written outside in_transaction, the change would be lost: refuse loudly.
-        raise RuntimeError("drive totals move only inside in_transaction")
-    moved = queued.setdefault(drive_id, [0, 0])
+    moved = _open_attempt("drive totals move").totals.setdefault(drive_id, [0, 0])
     moved[0] += delta
     moved[1] += count_delta
 
@@ -102,6 +131,32 @@ def _write_queued_totals(queued: dict[int, list[int]]) -> None:
             db.session.execute(
                 _MOVE_TOTALS, {"drive_id": drive_id, "delta": delta, "count_delta": count_delta}
             )
+
+
+def announce_counted(gift: Gift) -> None:
+    """Send ``gift_counted`` inside the open transaction (the outbox queues the
+    receipt there), and note the gift for this commit's ``totals_changed``."""
+    _open_attempt("gifts are counted").counted.setdefault(gift.drive_id, []).append(gift.method)
+    gift_counted.send(current_app._get_current_object(), gift=gift)
+
+
+_INSERT_AUDIT = insert(DonationEvent.__table__)
+
+
+def audit(
+    donation_id: int, *, actor: str, action: str, amount_delta: int, details: dict | None
+) -> None:
+    """Write the audit row of a change to a donation (the one writer of that table)."""
+    db.session.execute(
+        _INSERT_AUDIT,
+        {
+            "donation_id": donation_id,
+            "actor": actor,
+            "action": action,
+            "amount_delta": amount_delta,
+            "details": details or {},
+        },
+    )
 
 
 def snapshot(donation: Donation) -> tuple[int, int]:
@@ -117,25 +172,14 @@ def apply_change(
     action: str,
     details: dict | None = None,
 ) -> int:
-    """Move the drive's running totals by what this change did, and audit it."""
+    """Move the drive's running totals by what this change to an ORM-loaded
+    donation did, and audit it."""
     after = snapshot(donation)
     delta, count_delta = after[0] - before[0], after[1] - before[1]
     db.session.flush()  # the version check on the donation row happens here
     move_drive_totals(donation.drive_id, delta, count_delta)
-    db.session.add(
-        DonationEvent(
-            donation_id=donation.id,
-            actor=actor,
-            action=action,
-            amount_delta=delta,
-            details=details or {},
-        )
-    )
+    audit(donation.id, actor=actor, action=action, amount_delta=delta, details=details)
     return delta
-
-
-def after_commit(drive_id: int) -> None:
-    invalidate_progress(drive_id)
 
 
 def load_donation(donation_id: int) -> Donation:

@@ -28,11 +28,11 @@ from ..ledger import (
 from ..ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
 from ..ledger.validation import check_drive_currency
 from ..models import Donation, Drive, Status, utcnow
+from ..stripe_gateway import PROVIDER, ledger_payment
 from ..stripe_gateway.listing import StripePayment
 from ..stripe_gateway.objects import DisputeInfo
 from .runlog import Kind, RunLog
 
-PROVIDER = "stripe"
 ACTOR = "reconcile"
 
 
@@ -128,15 +128,7 @@ def _record_if_missing(payment: StripePayment, log: RunLog, drives: DriveLookup)
         return None
     try:
         result = record_provider_payment(
-            provider=PROVIDER,
-            provider_ref=payment.id,
-            drive=drive,
-            amount=payment.amount,
-            currency=payment.currency,
-            received_at=payment.created,
-            actor=ACTOR,
-            donor=_donor_of(payment),
-            pending_donation_id=payment.pending_donation_id,
+            ledger_payment(payment.intent, drive, donor=_donor_of(payment)), actor=ACTOR
         )
     except DonationDriveError as exc:
         _uncount_missing(late, log)

@@ -7,12 +7,14 @@ plain objects the rest of the service reads. Nothing outside this package import
 - ``refund_payment``: give money back (the admin's refund button).
 - ``parse_event``: verify a signed webhook delivery.
 - ``metadata``: the ``drive_slug``/``donation_id`` convention on every payment.
+- ``ledger_payment``: what the ledger records for a succeeded PaymentIntent.
 - ``emulator``: start ``localstripe`` for development and tests.
 """
 
 from .client import GatewaySettings, settings, stripe_client
 from .errors import InvalidWebhook, PaymentDeclined, PaymentRejected, PaymentServiceUnavailable
 from .events import ProviderEvent, parse_event
+from .ledger_payment import PROVIDER, ledger_payment
 from .metadata import (
     DONATION_ID_KEY,
     DRIVE_SLUG_KEY,
@@ -50,6 +52,7 @@ __all__ = [
     "DONATION_ID_KEY",
     "DRIVE_SLUG_KEY",
     "PROCESSING",
+    "PROVIDER",
     "REQUIRES_ACTION",
     "REQUIRES_PAYMENT_METHOD",
     "SUCCEEDED",
@@ -70,6 +73,7 @@ __all__ = [
     "confirm_payment",
     "create_payment",
     "dispute_from",
+    "ledger_payment",
     "parse_event",
     "payment_intent_from",
     "payment_metadata",

@@ -1,7 +1,8 @@
 """What each Stripe event means for the ledger. A handler reads the event's
-object through the gateway's typed views and calls one ledger function (through
-``checkout.recording`` for payments); the ledger's once-only keys make every
-handler safe to run twice, concurrently or out of order.
+object through the gateway's typed views and calls one ledger function (for a
+payment ``record_provider_payment``, as the checkout and reconciliation do); the
+ledger's once-only keys make every handler safe to run twice, concurrently or out
+of order.
 
 The object decides, not the type: a payment is counted only when its PaymentIntent
 says ``succeeded`` (a thin event, whose object lacks the status or the amount, is
@@ -13,10 +14,10 @@ A handler answers with ``Handled`` (processed or ignored), or raises
 ``NotYetProcessable`` (Stripe should retry later) or ``UnprocessableEvent`` (the
 event cannot be applied as sent; an admin has to look). It is given
 ``mark_processed``, which writes the stored event's final status: a handler whose
-ledger call can only commit when the event is processed runs it inside that
-transaction (one commit instead of two, and the donation and the event's status
-cannot disagree) and answers ``Handled(..., settled=True)``; otherwise the intake
-records the outcome afterwards.
+ledger call can only commit when the event is processed passes it to the ledger as
+``also_write`` (the ledger's "write this in my transaction" hook: one commit instead
+of two, and the donation and the event's status cannot disagree) and answers
+``Handled(..., settled=True)``; otherwise the intake records the outcome afterwards.
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..checkout.recording import PROVIDER, record_succeeded_payment, record_unsuccessful_payment
 from ..errors import InvalidInput, UnknownDrive
-from ..ledger import apply_provider_dispute, apply_provider_refund
+from ..ledger import (
+    AlsoWrite,
+    apply_provider_dispute,
+    apply_provider_refund,
+    get_drive_key,
+    mark_payment_unsuccessful,
+    record_provider_payment,
+)
+from ..models import Status
 from ..stripe_gateway import (
     CANCELED,
+    PROVIDER,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
     ChargeInfo,
@@ -39,6 +48,7 @@ from ..stripe_gateway import (
     ProviderEvent,
     charge_from,
     dispute_from,
+    ledger_payment,
     payment_intent_from,
     refund_from,
     retrieve_charge,
@@ -67,7 +77,7 @@ class Handled:
     settled: bool = False  # the stored event was marked in the ledger's transaction
 
 
-MarkProcessed = Callable[[], object]
+MarkProcessed = AlsoWrite
 
 
 # The PaymentIntent status each payment event's object must have for the event to
@@ -147,10 +157,9 @@ def payment_succeeded(event: ProviderEvent, mark_processed: MarkProcessed) -> Ha
         return Handled(IGNORED, "not a Donation Drive payment (no drive in its metadata)")
     _require_agreement(event, intent)
     try:
+        payment = ledger_payment(intent, get_drive_key(intent.metadata.drive_slug or ""))
         # Once the ledger commits, this event is processed: say so in that commit.
-        result = record_succeeded_payment(
-            intent, actor=_actor(event), also_in_transaction=mark_processed
-        )
+        result = record_provider_payment(payment, actor=_actor(event), also_write=mark_processed)
     except (UnknownDrive, InvalidInput) as exc:
         raise UnprocessableEvent(f"payment {intent.id}: {exc}") from None
     # The note names the payment, not the donation row: reading the row's id after
@@ -166,9 +175,10 @@ def payment_unsuccessful(event: ProviderEvent, _mark_processed: MarkProcessed) -
     # A "failed" event whose object says succeeded must not mark the donation failed.
     _require_agreement(event, intent)
     canceled = event.type == "payment_intent.canceled"
-    donation = record_unsuccessful_payment(
+    donation = mark_payment_unsuccessful(
+        PROVIDER,
         intent.id,
-        canceled=canceled,
+        status=Status.CANCELED if canceled else Status.FAILED,
         reason=intent.cancellation_reason if canceled else intent.failure_message,
         actor=_actor(event),
     )

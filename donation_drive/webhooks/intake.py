@@ -32,13 +32,12 @@ from ..database import retry_while_busy
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
 from ..observability import count_webhook_failure
-from ..stripe_gateway import ProviderEvent
+from ..stripe_gateway import PROVIDER, ProviderEvent
 from .handlers import IGNORED, PROCESSED, NotYetProcessable, UnprocessableEvent, handle_event
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PROVIDER = "stripe"
 RECEIVED = "received"
 FAILED = "failed"
 ERROR = "error"

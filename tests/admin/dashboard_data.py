@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     apply_provider_dispute,
     apply_provider_refund,
     record_offline_donation,
@@ -59,15 +60,17 @@ def card(
     method: str = "card",
 ) -> Donation:
     return record_provider_payment(
-        provider=provider,
-        provider_ref=ref,
-        drive=drive,
-        amount=amount,
-        currency=drive.currency,
-        received_at=received(day),
+        ProviderPayment(
+            provider=provider,
+            provider_ref=ref,
+            drive=drive,
+            amount=amount,
+            currency=drive.currency,
+            received_at=received(day),
+            donor=DonorDetails(name=name, email=email),
+            method=method,
+        ),
         actor="webhook",
-        donor=DonorDetails(name=name, email=email),
-        method=method,
     ).donation
 
 

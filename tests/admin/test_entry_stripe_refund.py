@@ -10,6 +10,7 @@ import pytest
 
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     apply_provider_refund,
     attach_provider_ref,
     create_pending_card_donation,
@@ -44,14 +45,16 @@ def card_donation(app, drive):
     paid = confirm_payment(intent.id, idempotency_key=str(uuid.uuid4()))
     assert paid.status == "succeeded"
     result = record_provider_payment(
-        provider="stripe",
-        provider_ref=intent.id,
-        drive=drive,
-        amount=5_000,
-        currency="USD",
-        received_at=utcnow(),
+        ProviderPayment(
+            provider="stripe",
+            provider_ref=intent.id,
+            drive=drive,
+            amount=5_000,
+            currency="USD",
+            received_at=utcnow(),
+            pending_donation_id=pending.id,
+        ),
         actor="webhook",
-        pending_donation_id=pending.id,
     )
     assert result.donation.status == Status.SUCCEEDED
     return result.donation

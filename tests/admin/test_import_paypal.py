@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from donation_drive.ledger import record_provider_payment, update_drive
+from donation_drive.ledger import ProviderPayment, record_provider_payment, update_drive
 from donation_drive.models import utcnow
 
 from .entry_support import confirm_import, donations, raised, upload_csv
@@ -109,14 +109,16 @@ def test_a_transaction_twice_in_one_file_is_one_payment(admin_client, drive):
 
 def test_a_payment_already_recorded_by_another_path_is_not_imported_again(admin_client, drive):
     record_provider_payment(
-        provider="paypal",
-        provider_ref="1AB23456CD789012E",
-        drive=drive,
-        amount=10_000,
-        currency="USD",
-        received_at=utcnow(),
+        ProviderPayment(
+            provider="paypal",
+            provider_ref="1AB23456CD789012E",
+            drive=drive,
+            amount=10_000,
+            currency="USD",
+            received_at=utcnow(),
+            method="paypal",
+        ),
         actor="reconcile",
-        method="paypal",
     )
     page = upload_csv(admin_client, EXPORT).get_data(as_text=True)
     assert _count(page, "already-count") == 1

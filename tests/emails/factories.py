@@ -12,7 +12,12 @@ from email.policy import compat32
 from sqlalchemy import select
 
 from donation_drive.extensions import db
-from donation_drive.ledger import DonorDetails, record_offline_donation, record_provider_payment
+from donation_drive.ledger import (
+    DonorDetails,
+    ProviderPayment,
+    record_offline_donation,
+    record_provider_payment,
+)
 from donation_drive.models import Donation, Drive, OutboxEmail, utcnow
 
 ORG_NAME = "Friends of the Blog"
@@ -59,14 +64,16 @@ def pay_by_card(
 ) -> Donation:
     """A card payment as the webhook records it (which queues its receipt)."""
     return record_provider_payment(
-        provider="stripe",
-        provider_ref=ref,
-        drive=drive,
-        amount=amount,
-        currency=drive.currency,
-        received_at=NEW_YEARS_EVE,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref=ref,
+            drive=drive,
+            amount=amount,
+            currency=drive.currency,
+            received_at=NEW_YEARS_EVE,
+            donor=DonorDetails(name="Grace Hopper", email=email),
+        ),
         actor="webhook",
-        donor=DonorDetails(name="Grace Hopper", email=email),
     ).donation
 
 

@@ -11,6 +11,7 @@ from donation_drive.errors import Conflict, InvalidAmount, InvalidInput
 from donation_drive.extensions import db
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     apply_provider_dispute,
     apply_provider_refund,
     drive_progress,
@@ -60,17 +61,16 @@ def test_card_is_not_an_offline_method(drive):
 
 
 def test_same_provider_payment_recorded_twice_counts_once(drive):
-    kwargs = dict(
+    payment = ProviderPayment(
         provider="stripe",
         provider_ref="pi_1",
         drive=drive,
         amount=2_500,
         currency="USD",
         received_at=NOW,
-        actor="webhook",
     )
-    first = record_provider_payment(**kwargs)
-    second = record_provider_payment(**kwargs)
+    first = record_provider_payment(payment, actor="webhook")
+    second = record_provider_payment(payment, actor="webhook")
     assert first.created and first.counted
     assert not second.created and not second.counted
     assert first.donation.id == second.donation.id
@@ -88,12 +88,14 @@ def test_concurrent_recording_of_one_payment_counts_once(app, drive):
                 own_drive = db.session.get(Drive, drive_id)  # each thread has its own session
                 barrier.wait()
                 record_provider_payment(
-                    provider="stripe",
-                    provider_ref="pi_race",
-                    drive=own_drive,
-                    amount=5_000,
-                    currency="USD",
-                    received_at=NOW,
+                    ProviderPayment(
+                        provider="stripe",
+                        provider_ref="pi_race",
+                        drive=own_drive,
+                        amount=5_000,
+                        currency="USD",
+                        received_at=NOW,
+                    ),
                     actor="webhook",
                 )
             except BaseException as exc:
@@ -112,14 +114,61 @@ def test_concurrent_recording_of_one_payment_counts_once(app, drive):
     assert recount_drive(drive.id) == (5_000, 1)
 
 
+def test_concurrent_payments_adopting_one_pending_donation_count_once(app, drive):
+    """The checkout's confirmation, the thank-you page and the webhook settle the same
+    pending row at once: one of them counts it, the others find it counted."""
+    from donation_drive.ledger import create_pending_card_donation
+
+    pending = create_pending_card_donation(drive, amount=3_000, donor=DonorDetails())
+    pending_id, drive_id = pending.id, drive.id
+    barrier = threading.Barrier(6)
+    results, errors = [], []
+
+    def record() -> None:
+        with app.app_context():
+            try:
+                own_drive = db.session.get(Drive, drive_id)
+                barrier.wait()
+                payment = ProviderPayment(
+                    provider="stripe",
+                    provider_ref="pi_adopted",
+                    drive=own_drive,
+                    amount=3_000,
+                    currency="USD",
+                    received_at=NOW,
+                    pending_donation_id=pending_id,
+                )
+                results.append(record_provider_payment(payment, actor="webhook"))
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=record) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {r.donation_id for r in results} == {pending_id}
+    assert [r.counted for r in results].count(True) == 1
+    assert db.session.query(Donation).count() == 1
+    actions = [e.action for e in db.session.query(DonationEvent).order_by(DonationEvent.id)]
+    assert actions == ["checkout_started", "payment_succeeded"]
+    assert raised(drive) == 3_000
+    assert recount_drive(drive.id) == (3_000, 1)
+
+
 def test_refunds_are_cumulative_and_idempotent(drive):
     record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_r",
-        drive=drive,
-        amount=10_000,
-        currency="USD",
-        received_at=NOW,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_r",
+            drive=drive,
+            amount=10_000,
+            currency="USD",
+            received_at=NOW,
+        ),
         actor="webhook",
     )
     apply_provider_refund("stripe", "pi_r", refunded_total=2_500, actor="webhook")
@@ -134,12 +183,14 @@ def test_refunds_are_cumulative_and_idempotent(drive):
 
 def test_dispute_holds_funds_until_won(drive):
     record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_d",
-        drive=drive,
-        amount=4_000,
-        currency="USD",
-        received_at=NOW,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_d",
+            drive=drive,
+            amount=4_000,
+            currency="USD",
+            received_at=NOW,
+        ),
         actor="webhook",
     )
     apply_provider_dispute(
@@ -181,12 +232,14 @@ def test_offline_refund_cannot_exceed_the_gift(drive):
 
 def test_card_payments_cannot_be_voided(drive):
     result = record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_v",
-        drive=drive,
-        amount=1_000,
-        currency="USD",
-        received_at=NOW,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_v",
+            drive=drive,
+            amount=1_000,
+            currency="USD",
+            received_at=NOW,
+        ),
         actor="webhook",
     )
     with pytest.raises(Conflict):
@@ -214,12 +267,14 @@ def test_refund_seen_before_a_smaller_payment_succeeds_is_capped_at_what_was_pai
     # Events out of order: the full refund first, then success for a smaller amount.
     apply_provider_refund("stripe", "pi_early_refund", refunded_total=5_000, actor="webhook")
     result = record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_early_refund",
-        drive=drive,
-        amount=1_000,
-        currency="USD",
-        received_at=NOW,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_early_refund",
+            drive=drive,
+            amount=1_000,
+            currency="USD",
+            received_at=NOW,
+        ),
         actor="webhook",
     )
 
@@ -231,12 +286,14 @@ def test_refund_seen_before_a_smaller_payment_succeeds_is_capped_at_what_was_pai
 def test_payment_in_another_currency_than_the_drive_is_refused(drive):
     with pytest.raises(InvalidInput) as error:
         record_provider_payment(
-            provider="stripe",
-            provider_ref="pi_eur",
-            drive=drive,
-            amount=1_000,
-            currency="EUR",
-            received_at=NOW,
+            ProviderPayment(
+                provider="stripe",
+                provider_ref="pi_eur",
+                drive=drive,
+                amount=1_000,
+                currency="EUR",
+                received_at=NOW,
+            ),
             actor="webhook",
         )
     assert error.value.field == "currency"

@@ -22,6 +22,7 @@ from donation_drive.errors import Conflict, InvalidInput
 from donation_drive.extensions import db
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     apply_provider_dispute,
     apply_provider_refund,
     attach_provider_ref,
@@ -104,12 +105,14 @@ def apply(drive, model: Model, op: tuple) -> None:
         _, number, amount = op
         key = f"pi_{drive.id}_{number}"
         record_provider_payment(
-            provider="stripe",
-            provider_ref=key,
-            drive=drive,
-            amount=amount,
-            currency=drive.currency,
-            received_at=WHEN,
+            ProviderPayment(
+                provider="stripe",
+                provider_ref=key,
+                drive=drive,
+                amount=amount,
+                currency=drive.currency,
+                received_at=WHEN,
+            ),
             actor="prop",
         )
         gift = model.provider.get(key)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from donation_drive.extensions import db
 from donation_drive.ledger import (
+    ProviderPayment,
     drive_progress,
     record_offline_donation,
     record_provider_payment,
@@ -46,14 +47,16 @@ def test_a_new_payment_updates_its_drive_row_last(drive, statements):
     its lock; written last, the lock is held for one statement and the commit."""
     statements.clear()
     record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_last",
-        drive=drive,
-        amount=2_500,
-        currency="USD",
-        received_at=NOW,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_last",
+            drive=drive,
+            amount=2_500,
+            currency="USD",
+            received_at=NOW,
+        ),
         actor="test",
-        also_in_transaction=lambda: db.session.execute(db.text("SELECT 1")),
+        also_write=lambda: db.session.execute(db.text("SELECT 1")),
     )
     written = _statements_before_commit(statements)
     assert written[-1].startswith("UPDATE drives"), written

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import urllib.request
 
-from donation_drive.ledger import DonorDetails, record_offline_donation, record_provider_payment
+from donation_drive.ledger import (
+    DonorDetails,
+    ProviderPayment,
+    record_offline_donation,
+    record_provider_payment,
+)
 from donation_drive.models import utcnow
 from donation_drive.observability import (
     count_email_failure,
@@ -58,14 +63,16 @@ def test_a_donation_counts_once_however_often_it_is_recorded(client, drive):
     )
     for _ in range(3):  # a payment delivered three times
         record_provider_payment(
-            provider="stripe",
-            provider_ref="pi_metrics_1",
-            drive=drive,
-            amount=2_500,
-            currency="USD",
-            received_at=utcnow(),
+            ProviderPayment(
+                provider="stripe",
+                provider_ref="pi_metrics_1",
+                drive=drive,
+                amount=2_500,
+                currency="USD",
+                received_at=utcnow(),
+                donor=DonorDetails(name="Ada"),
+            ),
             actor="webhook",
-            donor=DonorDetails(name="Ada"),
         )
     assert scrape(client, name, method="check") == check + 1
     assert scrape(client, name, method="card") == card + 1

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from donation_drive.extensions import db
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     apply_provider_refund,
     attach_provider_ref,
     create_drive,
@@ -31,12 +32,14 @@ def raised(drive) -> int:
 
 def record(drive, provider_ref: str, amount: int, when: datetime | None = None):
     return record_provider_payment(
-        provider="stripe",
-        provider_ref=provider_ref,
-        drive=drive,
-        amount=amount,
-        currency="USD",
-        received_at=when or datetime.now(UTC),
+        ProviderPayment(
+            provider="stripe",
+            provider_ref=provider_ref,
+            drive=drive,
+            amount=amount,
+            currency="USD",
+            received_at=when or datetime.now(UTC),
+        ),
         actor="webhook",
     ).donation
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from donation_drive.extensions import db
 from donation_drive.ledger import (
     DonorDetails,
+    ProviderPayment,
     attach_provider_ref,
     create_pending_card_donation,
     drive_progress,
@@ -118,12 +119,14 @@ def test_reconcile_racing_the_webhook_path_counts_each_payment_once(app, drive, 
                 target = get_drive("eoy")
                 for intent in intents:
                     record_provider_payment(
-                        provider="stripe",
-                        provider_ref=intent.id,
-                        drive=target,
-                        amount=intent.amount,
-                        currency="USD",
-                        received_at=datetime.fromtimestamp(intent.created, UTC),
+                        ProviderPayment(
+                            provider="stripe",
+                            provider_ref=intent.id,
+                            drive=target,
+                            amount=intent.amount,
+                            currency="USD",
+                            received_at=datetime.fromtimestamp(intent.created, UTC),
+                        ),
                         actor="webhook",
                     )
         except BaseException as exc:  # surfaced below
@@ -192,12 +195,14 @@ def test_a_refund_of_a_payment_older_than_the_window_is_found(app, drive, stripe
 def test_a_dry_run_reports_the_same_and_writes_nothing(app, drive, stripe_api):
     known = pay(stripe_api, 3_000)
     record_provider_payment(
-        provider="stripe",
-        provider_ref=known.id,
-        drive=drive,
-        amount=3_000,
-        currency="USD",
-        received_at=datetime.fromtimestamp(known.created, UTC),
+        ProviderPayment(
+            provider="stripe",
+            provider_ref=known.id,
+            drive=drive,
+            amount=3_000,
+            currency="USD",
+            received_at=datetime.fromtimestamp(known.created, UTC),
+        ),
         actor="webhook",
     )
     stripe_api.v1.refunds.create(params={"payment_intent": known.id, "amount": 1_000})

@@ -228,7 +228,7 @@ def test_a_database_error_gets_a_500_and_the_stored_event_is_applied_on_redelive
     def database_down(*args, **kwargs):
         raise OperationalError("INSERT INTO donations ...", {}, Exception("server closed"))
 
-    monkeypatch.setattr(webhook_handlers, "record_succeeded_payment", database_down)
+    monkeypatch.setattr(webhook_handlers, "record_provider_payment", database_down)
     event = _succeeded(2_000, drive_slug="eoy")
 
     failed = deliver(client, event, webhook_secret)
@@ -253,16 +253,16 @@ def test_a_payment_and_its_events_processed_status_commit_together(
 ):
     """The event is marked processed inside the ledger's transaction: when that
     transaction fails at its very end, neither the donation nor the status is kept."""
-    record = webhook_handlers.record_succeeded_payment
+    record = webhook_handlers.record_provider_payment
 
-    def failing_at_commit(intent, *, actor, also_in_transaction):
+    def failing_at_commit(payment, *, actor, also_write):
         def mark_then_fail():
-            also_in_transaction()
+            also_write()
             raise OperationalError("COMMIT", {}, Exception("server closed"))
 
-        return record(intent, actor=actor, also_in_transaction=mark_then_fail)
+        return record(payment, actor=actor, also_write=mark_then_fail)
 
-    monkeypatch.setattr(webhook_handlers, "record_succeeded_payment", failing_at_commit)
+    monkeypatch.setattr(webhook_handlers, "record_provider_payment", failing_at_commit)
     event = _succeeded(2_500, drive_slug="eoy")
 
     assert deliver(client, event, webhook_secret).status_code == 500
@@ -287,7 +287,7 @@ def test_an_event_is_committed_before_processing_so_a_killed_worker_leaves_it_vi
     def killed(*args, **kwargs):
         raise ProcessKilled
 
-    monkeypatch.setattr(webhook_handlers, "record_succeeded_payment", killed)
+    monkeypatch.setattr(webhook_handlers, "record_provider_payment", killed)
     event = _succeeded(3_000, drive_slug="eoy")
     with pytest.raises(ProcessKilled):
         deliver(client, event, webhook_secret)

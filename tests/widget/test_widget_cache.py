@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from donation_drive.extensions import db
 from donation_drive.ledger import (
+    ProviderPayment,
     apply_provider_dispute,
     apply_provider_refund,
     get_drive,
@@ -110,12 +111,14 @@ def test_every_kind_of_offline_change_invalidates_at_once(client, give, change, 
 def test_provider_payments_refunds_and_disputes_invalidate_at_once(client, drive):
     assert raised(client) == 0
     record_provider_payment(
-        provider="stripe",
-        provider_ref="pi_cache",
-        drive=drive,
-        amount=5_000,
-        currency="USD",
-        received_at=GIVEN_AT,
+        ProviderPayment(
+            provider="stripe",
+            provider_ref="pi_cache",
+            drive=drive,
+            amount=5_000,
+            currency="USD",
+            received_at=GIVEN_AT,
+        ),
         actor="webhook",
     )
     assert raised(client) == 5_000
