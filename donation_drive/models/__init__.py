@@ -11,6 +11,7 @@ from .operations import (
     ReconcileRun,
     WebhookEvent,
 )
+from .staged_import import StagedImport
 from .types import UTCDateTime, utcnow
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "PaymentAttempt",
     "ReconcileFinding",
     "ReconcileRun",
+    "StagedImport",
     "Status",
     "UTCDateTime",
     "WebhookEvent",
