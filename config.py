@@ -105,6 +105,7 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
+    IMPORT_PREVIEW_MINUTES = _env_int("IMPORT_PREVIEW_MINUTES", 30)  # to confirm a preview
 
     # Scheduler intervals (seconds) and job leases.
     RECONCILE_INTERVAL = _env_int("RECONCILE_INTERVAL", 300)
