@@ -1,6 +1,6 @@
 """``donation-drive dev``: one command that gives a newcomer a working service.
 
-Builds the schema, creates the demo drive, starts the Stripe emulator when the
+Builds the schema, creates the demo drives, starts the Stripe emulator when the
 settings point at one on loopback, registers its webhook and runs the web server.
 """
 
@@ -39,17 +39,19 @@ def _start_local_stripe(public_url: str) -> None:
 
 
 def run_development(host: str, port: int) -> None:
-    from .commands import DEMO_SLUG, demo_command
+    from .commands import demo_command
+    from .demo import demo_slug
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade()
     click.get_current_context().invoke(demo_command)
+    slug = demo_slug()
     public_url = f"http://{host}:{port}"
     app.config["PUBLIC_BASE_URL"] = public_url
     _start_local_stripe(public_url)
-    click.echo(f"Widget:    {public_url}/widget/{DEMO_SLUG}")
-    click.echo(f"Progress:  {public_url}/api/v1/drives/{DEMO_SLUG}")
-    click.echo(f"Checkout:  {public_url}/donate/{DEMO_SLUG}")
+    click.echo(f"Widget:    {public_url}/widget/{slug}")
+    click.echo(f"Progress:  {public_url}/api/v1/drives/{slug}")
+    click.echo(f"Checkout:  {public_url}/donate/{slug}")
     click.echo(f"Admin:     {public_url}/admin/")
     _start_background_worker(app)
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
