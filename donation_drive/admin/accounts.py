@@ -1,4 +1,4 @@
-"""Admin accounts: argon2-hashed passwords, creation and checking."""
+"""Admin accounts: argon2-hashed passwords, creation, checking and password changes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db, login_manager
 from ..ledger.validation import validate_email
 from ..models import AdminUser, utcnow
@@ -58,3 +58,31 @@ def load_admin(user_id: str) -> AdminUser | None:
     except ValueError:
         return None
     return admin if admin is not None and admin.is_active else None
+
+
+def find_admin(email: str) -> AdminUser | None:
+    """The admin with this email (in any case), active or not."""
+    return _find(email or "")
+
+
+def password_matches(admin: AdminUser, password: str) -> bool:
+    """Whether ``password`` is the admin's, without logging them in."""
+    try:
+        return _hasher.verify(admin.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(email: str, password: str) -> AdminUser:
+    """Give the admin with this email a new password.
+
+    Raises ``NotFound`` naming ``email``, ``InvalidInput`` naming ``password``.
+    """
+    admin = _find(email or "")
+    if admin is None:
+        raise NotFound(f"there is no admin {(email or '').strip()[:320]!r}", "email")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"use at least {MIN_PASSWORD_LENGTH} characters", "password")
+    admin.password_hash = _hasher.hash(password)
+    db.session.commit()
+    return admin
