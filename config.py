@@ -114,6 +114,12 @@ class Config:
     # A payment reconcile records is "missing webhooks" only once it is this old.
     RECONCILE_WEBHOOK_GRACE_SECONDS = _env_int("RECONCILE_WEBHOOK_GRACE_SECONDS", 300)
 
+    # Admin sessions are rows in admin_sessions (donation_drive/admin/login_sessions.py):
+    # one ends after this many minutes without a request, and this many hours after
+    # its login whatever happens. Flask's PERMANENT_SESSION_LIFETIME stays at its
+    # default: it bounds every session cookie, donors' CSRF secret included.
+    ADMIN_SESSION_IDLE_MINUTES = _env_int("ADMIN_SESSION_IDLE_MINUTES", 30)
+    ADMIN_SESSION_LIFETIME_HOURS = _env_int("ADMIN_SESSION_LIFETIME_HOURS", 12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -123,7 +129,8 @@ class Config:
     HSTS = True
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     # Observability and deployment (docs/deployment.md).
-    LOG_FORMAT = _env("LOG_FORMAT", "json")  # or "text"
+    # "auto": text on a terminal or in development, else JSON; "json" or "text" forces one.
+    LOG_FORMAT = _env("LOG_FORMAT", "auto")
     ACCESS_LOG = _env_bool("ACCESS_LOG", True)
     METRICS_TOKEN = _env("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer ..."
     # Set for several gunicorn workers; prometheus_client reads it at import too.
@@ -146,7 +153,9 @@ class DevelopmentConfig(Config):
     HSTS = False
     STRIPE_API_BASE = _env("STRIPE_API_BASE", "http://127.0.0.1:8420")
     STRIPE_JS_URL = _env("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
-    SMTP_PORT = _env_int("SMTP_PORT", 8025)
+    SMTP_PORT = _env_int("SMTP_PORT", 8025)  # the dev mailbox's sink (donation_drive/devmail)
+    # Receipts reach the dev mailbox within seconds of the thank-you page.
+    SEND_EMAILS_INTERVAL = _env_int("SEND_EMAILS_INTERVAL", 3)
 
 
 class TestingConfig(Config):
@@ -159,6 +168,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     WIDGET_CACHE_SECONDS = 2
+    # Tests read log lines as JSON, whether or not a terminal runs them (pytest -s).
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
 
 class ProductionConfig(Config):

@@ -9,10 +9,11 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from .amount_text import parse_amount
 from .cli import domain_errors
 from .errors import DonationDriveError, InvalidInput
 from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
-from .ledger.validation import parse_amount, parse_datetime, validate_currency
+from .ledger.validation import parse_datetime, validate_currency
 from .models import OFFLINE_METHODS
 
 
@@ -58,7 +59,7 @@ def create_drive_command(slug, title, goal, currency, starts, ends, timezone, de
     drive = create_drive(
         slug=slug,
         title=title,
-        goal_amount=parse_amount(goal, currency, "goal"),
+        goal_amount=parse_amount(goal, currency, locale=locale, field="goal"),
         currency=currency,
         starts_at=parse_datetime(starts, "starts", tz=timezone),
         ends_at=parse_datetime(ends, "ends", tz=timezone, end_of_day=True),
@@ -126,7 +127,7 @@ def add_donation_command(
         raise InvalidInput(f"this drive takes {drive.currency}, not {currency}", "currency")
     donation = record_offline_donation(
         drive,
-        amount=parse_amount(amount, currency),
+        amount=parse_amount(amount, currency, locale=drive.locale),
         method=method,
         received_at=parse_datetime(received, "received") if received else utcnow(),
         entered_by=entered_by,

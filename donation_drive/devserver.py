@@ -15,6 +15,7 @@ from flask import current_app
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from .devmail.sink import start_dev_mailbox
 from .stripe_gateway.emulator import emulator_is_up, register_emulator_webhook, start_emulator
 
 
@@ -78,6 +79,7 @@ def run_development(host: str, port: int) -> None:
     click.echo(f"Progress:  {public_url}/api/v1/drives/{slug}")
     click.echo(f"Checkout:  {public_url}/donate/{slug}")
     echo_admin_login(public_url)
+    start_dev_mailbox(app, public_url)
     _start_background_worker(app)
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
     run_simple(host, port, app, threaded=True, use_reloader=False)

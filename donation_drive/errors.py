@@ -36,6 +36,14 @@ class UnknownDrive(NotFound):
     pass
 
 
+class WorkLeftPending(DonationDriveError):
+    """A job could not be done now (the SMTP server or Stripe is down, or refused
+    for a while); what it did not do is kept for a later try. A command reports it
+    on one line and exits non-zero, so cron or a monitor can tell."""
+
+    status_code = 503
+
+
 class Conflict(DonationDriveError):
     """The change is not allowed in the record's current state."""
 

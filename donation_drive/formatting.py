@@ -36,11 +36,6 @@ def format_percent(percent: float, locale: str = "en_US") -> str:
     return format_decimal(percent, format="#,##0.#", locale=locale) + "%"
 
 
-def minor_to_input(amount: int, currency: str) -> str:
-    """Minor units as a plain decimal string for form fields ("25.00")."""
-    return f"{to_major(amount, currency):f}"
-
-
 def organisation_timezone() -> tzinfo:
     """The zone the organisation thinks in (``ADMIN_TIMEZONE``). A misspelt setting
     falls back to UTC (logged) rather than taking every page that shows a date down."""

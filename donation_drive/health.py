@@ -136,7 +136,8 @@ def require_ready_database(app: Flask) -> None:
     with app.app_context():
         status = database_status()
         if status.problem:
-            raise click.ClickException(f"{status.problem}\n  database: {database_label()}")
+            # One line: cron mails and log collectors keep it whole.
+            raise click.ClickException(f"{status.problem}; database: {database_label()}")
 
 
 def _checked(callback: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,8 +2,10 @@
 
 Every request gets an id: the caller's ``X-Request-ID`` when it sends a sane one (a
 proxy in front usually does), else a fresh one. The id is echoed in the response and
-stamped on every log line written while the request runs. Logs are one JSON object
-per line on stderr (``LOG_FORMAT=text`` for people reading a terminal).
+stamped on every log line written while the request runs. Logs go to stderr, one
+line per record: plain text for a person (stderr is a terminal, or the development
+settings), else one JSON object per line for a log collector; ``LOG_FORMAT=json`` or
+``text`` forces one.
 
 The counters other modules bump live here, each behind a one-line helper
 (``count_donation_recorded``, ``count_webhook_failure``, ``count_email_failure``,
@@ -24,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from flask import Flask, Response, current_app, has_request_context, request
 from prometheus_client import (
@@ -160,26 +163,67 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class _TextFormatter(logging.Formatter):
+class TextFormatter(logging.Formatter):
+    """One line for a person: time, level, logger, the request id during a request,
+    the message (and the traceback when there is one)."""
+
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(request_tag)s %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        record.request_tag = f" [{request_id}]" if request_id else ""
+        return super().formatMessage(record)
 
 
-def configure_logging(level: str = "INFO", log_format: str = "json") -> logging.Handler:
-    """Send the root logger's records to stderr, formatted; idempotent (the handler
-    is replaced, never doubled, when several apps are built in one process)."""
+LOG_FORMATS = ("auto", "json", "text")
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def choose_log_format(setting: str, stream: TextIO, *, development: bool) -> str:
+    """``"json"`` or ``"text"``: what ``setting`` (``LOG_FORMAT``) names, or for
+    ``"auto"`` text when a person reads ``stream`` (a terminal, or development) and
+    JSON otherwise. Raises ``ValueError`` naming the setting for anything else."""
+    choice = (setting or "auto").strip().lower()
+    if choice not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {setting!r}")
+    if choice != "auto":
+        return choice
+    return "text" if development or _is_terminal(stream) else "json"
+
+
+def configure_logging(
+    level: str = "INFO",
+    log_format: str = "auto",
+    *,
+    development: bool = False,
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Send the root logger's records to ``stream`` (stderr), in the format
+    ``choose_log_format`` picks; idempotent (the handler is replaced, never doubled,
+    when several apps are built in one process)."""
+    stream = stream or sys.stderr
+    chosen = choose_log_format(log_format, stream, development=development)
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, "_donation_drive", False):
             root.removeHandler(existing)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler._donation_drive = True  # type: ignore[attr-defined]
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if log_format == "json" else _TextFormatter())
+    handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # The SDK logs every API call at INFO; a reconcile run would drown the log.
-    logging.getLogger("stripe").setLevel(max(logging.WARNING, root.level))
+    # The SDK logs every API call at INFO, and the scheduler every job it starts and
+    # finishes (every few seconds in development); both would drown the log.
+    for chatty in ("stripe", "apscheduler.executors"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
     return handler
 
 
@@ -257,7 +301,11 @@ def serve_worker_metrics(app: Flask) -> object | None:
 
 def init_observability(app: Flask) -> None:
     """Logging, request ids, request metrics and the ``/metrics`` endpoint."""
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json"))
+    configure_logging(
+        app.config.get("LOG_LEVEL", "INFO"),
+        app.config.get("LOG_FORMAT", "auto"),
+        development=app.config.get("ENV_NAME") == "development",
+    )
     multiproc_dir = app.config.get("PROMETHEUS_MULTIPROC_DIR")
     if multiproc_dir:  # prometheus_client writes there on the first request; must exist
         Path(multiproc_dir).mkdir(parents=True, exist_ok=True)

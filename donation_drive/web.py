@@ -8,11 +8,12 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import DonationDriveError
 from .formatting import format_money
+from .json_api import in_json_api
 from .security import apply_security_headers
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json:
+    if request.path.startswith(("/api/", "/webhooks/")) or request.is_json or in_json_api():
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
@@ -33,6 +34,7 @@ def error_response(status: int, message: str, field: str | None = None):
 def register_web(app: Flask) -> None:
     from .admin import views as admin_views
     from .checkout.views import bp as checkout_bp
+    from .devmail.views import register_dev_mailbox
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .webhooks.views import bp as webhooks_bp
@@ -44,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(admin_views.bp)
+    register_dev_mailbox(app)
     app.add_template_filter(format_money, "money")
 
     @app.errorhandler(DonationDriveError)

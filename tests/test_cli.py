@@ -15,6 +15,8 @@ from donation_drive.extensions import db
 from donation_drive.ledger import create_drive, drive_progress, get_drive, recount_drive
 from donation_drive.models import OFFLINE_METHODS, Donation, Drive, utcnow
 
+from .amount_cases import DRIVES, AmountCase, case_params, create_table_drives
+
 
 def donation_count() -> int:
     return db.session.scalar(select(func.count(Donation.id)))
@@ -339,3 +341,33 @@ def test_this_years_demo_drive_is_running_on_every_later_run_that_year(first_run
     assert last_year.ends_at < first.replace(tzinfo=tz)  # ended by the first run
     assert last_year.slug == f"{first.year - 1}-end-of-year"
     assert demo_plans(later.replace(tzinfo=tz), tz)[0].slug == this_year.slug
+
+
+@pytest.mark.parametrize("case", case_params())
+def test_donation_add_reads_the_amount_in_the_drives_locale(runner, app, case: AmountCase):
+    create_table_drives()
+    slug = DRIVES[(case.locale, case.currency)]
+    result = runner.invoke(
+        args=["donation", "add", "--drive", slug, "--amount", case.text, "--method", "check"]
+    )
+    if case.minor is None:
+        assert_refused(result, "amount")
+        assert donation_count() == 0
+    else:
+        assert result.exit_code == 0, result.output
+        assert db.session.scalar(select(Donation.amount)) == case.minor
+
+
+def test_drive_create_reads_the_goal_in_the_drives_locale(runner, app):
+    result = runner.invoke(
+        args=["drive", "create", "--slug", "de", "--title", "Spenden", "--goal", "75.000,00",
+              "--currency", "EUR", "--locale", "de_DE", "--starts", "2026-11-15",
+              "--ends", "2026-12-31"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert get_drive("de").goal_amount == 7_500_000
+    refused = runner.invoke(
+        args=["drive", "create", "--slug", "us", "--title", "Gifts", "--goal", "75.000,00",
+              "--starts", "2026-11-15", "--ends", "2026-12-31"]
+    )  # fmt: skip
+    assert_refused(refused, "goal")

@@ -19,14 +19,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select, tuple_
 
+from ..amount_text import parse_amount
 from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
 from ..ledger import DonorDetails, record_provider_payment
-from ..ledger.validation import clean_text, parse_amount, validate_currency
+from ..ledger.validation import clean_text, validate_currency
 from ..models import Donation, Drive, Method
 from .import_values import (
     TRUE_WORDS,
-    amount_text,
     column_key,
     decode_csv,
     detect_date_order,
@@ -194,8 +194,13 @@ def _parse_generic_row(
     if when is not None:
         row.received_at = when[1]
     row.currency = _currency_of(row, cells["currency"], drive.currency, cells.name("currency"))
-    amount = amount_text(cells["amount"])
-    row.amount = row.check(parse_amount, amount, drive.currency, cells.name("amount"))
+    row.amount = row.check(
+        parse_amount,
+        cells["amount"],
+        drive.currency,
+        locale=drive.locale,
+        field=cells.name("amount"),
+    )
     row.method = row.check(parse_method, cells["method"], cells.name("method"))
     row.donor = (
         row.check(
@@ -223,7 +228,7 @@ def _parse_paypal_row(row: ImportRow, cells: _Cells, drive: Drive, order: str) -
     """Fill ``row`` from a PayPal activity export, or mark it skipped when it is not a
     completed payment received (pending, refunds, money sent, transfers...)."""
     status, kind = cells["status"], cells["type"]
-    gross = amount_text(cells["gross"])
+    gross = cells["gross"]
     impact = cells["balance_impact"].lower()
     skip = None
     if status.lower() != "completed":
@@ -242,7 +247,9 @@ def _parse_paypal_row(row: ImportRow, cells: _Cells, drive: Drive, order: str) -
         moment = row.check(local_moment, day, at, zone)
         row.received_at = moment[1] if moment is not None else None
     row.currency = _currency_of(row, cells["currency"], drive.currency, cells.name("currency"))
-    row.amount = row.check(parse_amount, gross, drive.currency, cells.name("gross"))
+    row.amount = row.check(
+        parse_amount, gross, drive.currency, locale=drive.locale, field=cells.name("gross")
+    )
     row.method = Method.PAYPAL
     row.donor = (
         row.check(

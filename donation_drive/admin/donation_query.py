@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
+from ..amount_text import parse_amount
 from ..errors import InvalidInput
 from ..extensions import db
-from ..ledger.validation import clean_text, parse_amount
+from ..ledger.validation import clean_text
 from ..models import Donation, Drive, Method, Status
 
 PAGE_SIZE = 50
@@ -77,6 +78,10 @@ class DonationFilters:
         return dict(self.form).get(name, "")
 
 
+def _amount(text: str, drive: Drive, field: str) -> int | None:
+    return parse_amount(text, drive.currency, locale=drive.locale, field=field) if text else None
+
+
 def _choice(value: str, allowed: Sequence[str], field: str) -> str | None:
     if not value:
         return None
@@ -120,8 +125,8 @@ def parse_filters(args: Mapping[str, str], drive: Drive, tz: tzinfo) -> Donation
         received_before = datetime.combine(next_day, time.min, tzinfo=tz)
     if received_from and received_before and received_from >= received_before:
         raise InvalidInput("the first day is after the last day", "to")
-    amount_min = parse_amount(raw["min"], drive.currency, "min") if raw["min"] else None
-    amount_max = parse_amount(raw["max"], drive.currency, "max") if raw["max"] else None
+    amount_min = _amount(raw["min"], drive, "min")
+    amount_max = _amount(raw["max"], drive, "max")
     if amount_min and amount_max and amount_min > amount_max:
         raise InvalidInput("the lowest amount is above the highest", "max")
     return DonationFilters(

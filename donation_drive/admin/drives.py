@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from ..amount_text import format_amount_input, parse_amount
 from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
-from ..formatting import minor_to_input
 from ..ledger import create_drive, drive_progress, get_drive, list_drives, update_drive
 from ..ledger.validation import (
     clean_text,
-    parse_amount,
     parse_datetime,
     validate_currency,
     validate_slug,
@@ -121,7 +120,7 @@ def next_year_values(drive: Drive, tz_name: str) -> dict[str, object]:
     return {
         "slug": _next_year_text(drive.slug, starts.year, "-")[:80],
         "title": _next_year_text(drive.title, starts.year, " ")[:200],
-        "goal": minor_to_input(drive.goal_amount, drive.currency),
+        "goal": format_amount_input(drive.goal_amount, drive.currency, drive.locale),
         "currency": drive.currency,
         "locale": drive.locale,
         "starts_at": _local_input(starts, tz),
@@ -181,7 +180,7 @@ def edit_drive(slug: str):
         form.process(
             data={
                 "title": drive.title,
-                "goal": minor_to_input(drive.goal_amount, drive.currency),
+                "goal": format_amount_input(drive.goal_amount, drive.currency, drive.locale),
                 "starts_at": _local_input(drive.starts_at, tz),
                 "ends_at": _local_input(drive.ends_at, tz),
                 "timezone": tz_name,
@@ -192,7 +191,9 @@ def edit_drive(slug: str):
     elif form.validate():
         errors = FieldErrors(form)
         values = _read_schedule(form, errors, drive)
-        values["goal_amount"] = errors.check(parse_amount, form.goal.data, drive.currency, "goal")
+        values["goal_amount"] = errors.check(
+            parse_amount, form.goal.data, drive.currency, locale=drive.locale, field="goal"
+        )
         if not errors:
             try:
                 update_drive(drive, **values)
@@ -242,8 +243,9 @@ def new_drive():
         values = _read_schedule(form, errors, None)
         slug = errors.check(validate_slug, form.slug.data)
         currency = errors.check(validate_currency, form.currency.data)
+        locale = (form.locale.data or "").strip() or "en_US"
         goal = (
-            errors.check(parse_amount, form.goal.data, currency, "goal")
+            errors.check(parse_amount, form.goal.data, currency, locale=locale, field="goal")
             if currency is not None
             else None
         )
@@ -253,7 +255,7 @@ def new_drive():
                     slug=slug,
                     currency=currency,
                     goal_amount=goal,
-                    locale=(form.locale.data or "").strip() or "en_US",
+                    locale=locale,
                     **values,
                 )
             except DonationDriveError as exc:

@@ -17,10 +17,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from ..amount_text import format_amount_input, parse_amount
 from ..emails import resend_receipt
 from ..errors import DonationDriveError, InvalidInput, NotFound, UnknownDrive
 from ..extensions import db
-from ..formatting import format_money, minor_to_input
+from ..formatting import format_money
 from ..ledger import (
     DonorDetails,
     apply_provider_refund,
@@ -31,7 +32,6 @@ from ..ledger import (
     update_offline_donation,
     void_donation,
 )
-from ..ledger.validation import parse_amount
 from ..models import Donation, DonationEvent, Drive, Method, Status, utcnow
 from ..stripe_gateway import refund_payment
 from .blueprint import bp
@@ -121,8 +121,7 @@ def _record_from(form: NewDonationForm, drives: list[Drive]) -> Donation | None:
     drive = next((d for d in drives if d.slug == form.drive.data), None)
     if drive is None:
         errors.add(UnknownDrive("choose one of the drives", "drive"))
-    currency = drive.currency if drive is not None else drives[0].currency
-    values = form.read_values(currency, admin_timezone(), errors)
+    values = form.read_values(drive or drives[0], admin_timezone(), errors)
     if errors or drive is None:
         return None
     donor = DonorDetails(
@@ -152,7 +151,7 @@ def _record_from(form: NewDonationForm, drives: list[Drive]) -> Donation | None:
 def _initial_values(donation: Donation) -> dict[str, object]:
     return {
         "method": donation.method,
-        "amount": minor_to_input(donation.amount, donation.currency),
+        "amount": format_amount_input(donation.amount, donation.currency, donation.drive.locale),
         "received_at": local_day(donation.received_at, admin_timezone()),
         "donor_name": donation.donor_name,
         "donor_email": donation.donor_email,
@@ -215,7 +214,7 @@ def edit_donation(donation_id: int):
     if form.validate():
         errors = FieldErrors(form)
         tz = admin_timezone()
-        values = form.read_values(donation.currency, tz, errors)
+        values = form.read_values(donation.drive, tz, errors)
         if not errors:
             # The form shows a day; the same day typed back keeps the recorded time.
             if local_day(values["received_at"], tz) == local_day(donation.received_at, tz):
@@ -256,7 +255,12 @@ def refund_donation_view(donation_id: int):
     form = RefundForm()
     errors = FieldErrors(form)
     if form.validate():
-        amount = errors.check(parse_amount, form.refund_amount.data, donation.currency)
+        amount = errors.check(
+            parse_amount,
+            form.refund_amount.data,
+            donation.currency,
+            locale=donation.drive.locale,
+        )
         if not errors:
             try:
                 refund_offline_donation(
@@ -311,7 +315,11 @@ def refund_card_donation(donation_id: int):
         if form.stripe_refund_reason.data not in choice_values(form.stripe_refund_reason):
             errors.add(InvalidInput("choose one of the reasons", "reason"))
         text = (form.stripe_refund_amount.data or "").strip()
-        amount = errors.check(parse_amount, text, donation.currency) if text else None
+        amount = (
+            errors.check(parse_amount, text, donation.currency, locale=donation.drive.locale)
+            if text
+            else None
+        )
         if not errors:
             try:
                 settled = _refund_at_stripe(

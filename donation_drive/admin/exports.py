@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from flask import Response, request, stream_with_context
 
-from ..formatting import minor_to_input
+from ..amount_text import format_amount_input
 from ..models import Donation, counted_amount, utcnow
 from .blueprint import bp
 from .display import admin_timezone
@@ -76,8 +76,11 @@ def spreadsheet_safe(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _cells(row, tz) -> list[object]:
-    money = row.currency
+def _cells(row, tz, locale: str) -> list[object]:
+    def amount(minor: int) -> str:
+        # In the drive's number format, ungrouped: the CSV import reads it back.
+        return format_amount_input(minor, row.currency, locale)
+
     return [
         f"DD-{row.id:08d}",
         row.id,
@@ -85,13 +88,10 @@ def _cells(row, tz) -> list[object]:
         row.received_at.isoformat(),
         row.method,
         row.status,
-        minor_to_input(row.amount, money),
-        minor_to_input(row.refunded_amount, money),
-        minor_to_input(row.disputed_amount, money),
-        minor_to_input(
-            counted_amount(row.status, row.amount, row.refunded_amount, row.disputed_amount),
-            money,
-        ),
+        amount(row.amount),
+        amount(row.refunded_amount),
+        amount(row.disputed_amount),
+        amount(counted_amount(row.status, row.amount, row.refunded_amount, row.disputed_amount)),
         row.currency,
         row.donor_name,
         row.donor_email,
@@ -107,7 +107,7 @@ def _cells(row, tz) -> list[object]:
     ]
 
 
-def csv_lines(rows: Iterable, tz) -> Iterator[str]:
+def csv_lines(rows: Iterable, tz, locale: str) -> Iterator[str]:
     """The header and one CSV line per row, every cell spreadsheet-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -121,7 +121,7 @@ def csv_lines(rows: Iterable, tz) -> Iterator[str]:
     # A byte-order mark so Excel reads the names as UTF-8.
     yield "\ufeff" + line(HEADER)
     for row in rows:
-        yield line(_cells(row, tz))
+        yield line(_cells(row, tz, locale))
 
 
 @bp.get("/donations.csv")
@@ -133,7 +133,7 @@ def export_donations():
     # Bad filters raise InvalidInput before the first byte: a 400, not a broken file.
     filters = parse_filters(request.args, choice.drive, tz)
     filename = f"donations-{choice.drive.slug}-{utcnow():%Y%m%d-%H%M}.csv"
-    body = stream_with_context(csv_lines(iter_matching(filters, COLUMNS), tz))
+    body = stream_with_context(csv_lines(iter_matching(filters, COLUMNS), tz, choice.drive.locale))
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -1,9 +1,10 @@
 """Forms for offline entry, corrections, imports and drive settings.
 
 The forms carry what was typed and the CSRF token; the values are checked by the
-domain's own parsers (``ledger.validation``), so the web form, the CLI and the importer
-refuse the same things in the same words. ``FieldErrors`` puts each domain error under
-the form field it names, so the page shows it next to the input at fault.
+domain's own parsers (``amount_text``, ``ledger.validation``), so the web form, the
+CLI and the importer refuse the same things in the same words. ``FieldErrors`` puts
+each domain error under the form field it names, so the page shows it next to the
+input at fault.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from wtforms import (
     TextAreaField,
 )
 
+from ..amount_text import parse_amount
 from ..errors import DonationDriveError, InvalidInput
-from ..ledger.validation import clean_text, parse_amount, validate_email
-from ..models import OFFLINE_METHODS, utcnow
+from ..ledger.validation import clean_text, validate_email
+from ..models import OFFLINE_METHODS, Drive, utcnow
 from .display import METHOD_LABELS
 
 T = TypeVar("T")
@@ -110,7 +112,7 @@ class DonationFieldsForm(FlaskForm):
     method = SelectField("Method", choices=offline_method_choices(), validate_choice=False)
     amount = StringField(
         "Amount",
-        description="In the drive's currency, as written on the check: 100 or 100.00.",
+        description="In the drive's currency and number format, as written on the check.",
         render_kw={"inputmode": "decimal", "autocomplete": "off", "required": True},
     )
     received_at = StringField("Date received", render_kw={"type": "date", "required": True})
@@ -126,7 +128,7 @@ class DonationFieldsForm(FlaskForm):
     )
     note = TextAreaField("Private note", render_kw={"rows": 3})
 
-    def read_values(self, currency: str, tz: tzinfo, errors: FieldErrors) -> dict[str, Any]:
+    def read_values(self, drive: Drive, tz: tzinfo, errors: FieldErrors) -> dict[str, Any]:
         """The typed values, parsed and checked; problems go to ``errors``."""
         method = self.method.data
         if method not in OFFLINE_METHODS:
@@ -135,7 +137,9 @@ class DonationFieldsForm(FlaskForm):
             )
         return {
             "method": method,
-            "amount": errors.check(parse_amount, self.amount.data, currency, "amount"),
+            "amount": errors.check(
+                parse_amount, self.amount.data, drive.currency, locale=drive.locale
+            ),
             "received_at": errors.check(parse_received_date, self.received_at.data, tz),
             "donor_name": errors.check(
                 clean_text, self.donor_name.data, "donor_name", max_length=200

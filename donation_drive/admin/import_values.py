@@ -1,5 +1,6 @@
 """The values in a donations CSV: reading the file's text and records, and parsing
-its dates, times, time zones, amounts and methods as people and PayPal write them.
+its dates, times, time zones and methods as people and PayPal write them (amounts:
+``donation_drive.amount_text``, in the drive's locale).
 Every parser raises ``InvalidInput`` naming the column as the file names it."""
 
 from __future__ import annotations
@@ -111,16 +112,6 @@ def map_columns(
 
 
 # --- values -----------------------------------------------------------------------------
-
-
-def amount_text(text: str) -> str:
-    """ "1.234,56" and "12,50" (decimal comma) as "1234.56" and "12.50"."""
-    value = text.strip().replace("\u00a0", "").replace(" ", "")
-    if "," in value and "." in value and value.rfind(",") > value.rfind("."):
-        return value.replace(".", "").replace(",", ".")
-    if re.fullmatch(r"-?\d+,\d{1,2}", value):
-        return value.replace(",", ".")
-    return value
 
 
 def _slashed(text: str) -> tuple[int, str, int, int] | None:

@@ -26,6 +26,7 @@ NAV_LINKS = (
     NavLink("admin.import_csv", "Import"),
     NavLink("admin.drives", "Drives"),
     NavLink("admin.operations", "Operations"),
+    NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",)),  # development only
 )
 
 

@@ -4,14 +4,16 @@ anything is written or Stripe is called. Every refusal names the form field."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
 
+from ..amount_text import parse_amount
 from ..errors import InvalidAmount, InvalidCurrency, InvalidInput
 from ..formatting import format_money
 from ..ledger import DonorDetails
-from ..ledger.validation import MAX_MINOR_UNITS, parse_amount, validate_currency
+from ..ledger.validation import MAX_MINOR_UNITS, validate_currency
 from ..models import Drive
 from .fees import processing_fee
 
@@ -59,7 +61,7 @@ def _check_currency(value: object, drive: Drive) -> str:
 def _check_gift(value: object, drive: Drive) -> int:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidAmount("choose or enter an amount", "amount")
-    gift = parse_amount(value, drive.currency, "amount")
+    gift = parse_amount(value, drive.currency, locale=drive.locale)
     low, high = amount_limits()
     if gift < low:
         shown = format_money(low, drive.currency, drive.locale)
@@ -94,6 +96,54 @@ def _check_donor(data: dict) -> DonorDetails:
         raise type(exc)(exc.message, field) from None
 
 
+@dataclass(frozen=True, slots=True)
+class ChargeQuote:
+    """What a card would be charged for the amount as typed, before it is charged."""
+
+    gift: int
+    fee: int
+    currency: str
+    locale: str
+
+    @property
+    def total(self) -> int:
+        return self.gift + self.fee
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "gift": self.gift,
+            "fee": self.fee,
+            "total": self.total,
+            "currency": self.currency,
+            "total_label": format_money(self.total, self.currency, self.locale),
+        }
+
+
+def quote_charge(data: Mapping[str, object], drive: Drive) -> ChargeQuote:
+    """Read ``amount`` (text in the drive's locale, or a number) and ``cover_fee`` the
+    way the payment API will: the checkout page shows this quote before charging."""
+    gift = _check_gift(data.get("amount"), drive)
+    fee = processing_fee(gift) if _flag(data.get("cover_fee")) else 0
+    if gift + fee > MAX_MINOR_UNITS:
+        raise InvalidAmount("the amount is too large", "amount")
+    return ChargeQuote(gift=gift, fee=fee, currency=drive.currency, locale=drive.locale)
+
+
+def _check_expected_total(value: object, quote: ChargeQuote) -> None:
+    """The page sends the total it showed the donor; charging anything else is refused."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmount("expected_total must be a whole number of minor units", "amount")
+    if value != quote.total:
+        shown = format_money(value, quote.currency, quote.locale)
+        actual = format_money(quote.total, quote.currency, quote.locale)
+        raise InvalidAmount(
+            f"the page showed {shown} but the amount reads as {actual}: check it and try again",
+            "amount",
+        )
+
+
 def parse_donation_form(data: object, drive: Drive) -> DonationForm:
     """Check a submitted form against ``drive``. Raises ``InvalidInput`` (or its
     ``InvalidAmount``/``InvalidCurrency``) naming the field: ``amount``,
@@ -101,10 +151,9 @@ def parse_donation_form(data: object, drive: Drive) -> DonationForm:
     if not isinstance(data, dict):
         raise InvalidInput("send the donation form as a JSON object", "payload")
     currency = _check_currency(data.get("currency"), drive)
-    gift = _check_gift(data.get("amount"), drive)
-    fee = processing_fee(gift) if _flag(data.get("cover_fee")) else 0
-    if gift + fee > MAX_MINOR_UNITS:
-        raise InvalidAmount("the amount is too large", "amount")
+    quote = quote_charge(data, drive)
+    _check_expected_total(data.get("expected_total"), quote)
+    gift, fee = quote.gift, quote.fee
     donor = _check_donor(data)
     token = data.get("card_token")
     if not isinstance(token, str) or not _CARD_TOKEN_RE.fullmatch(token):

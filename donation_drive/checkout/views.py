@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from ..amount_text import amount_example, format_amount_input
 from ..errors import DonationDriveError, InvalidInput, NotFound
 from ..extensions import db, limiter
-from ..formatting import format_day, format_money, minor_to_input
+from ..formatting import format_day, format_money
+from ..json_api import json_api
 from ..ledger import DriveState, Schedule, current_drive, drive_progress, get_drive, schedule_of
 from ..models import Donation, Drive
 from ..stripe_gateway import PaymentDeclined, PaymentServiceUnavailable
@@ -16,7 +18,7 @@ from ..widget.presentation import widget_view
 from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
 from .drive_status import refuse_unless_accepting, schedule_notice
 from .fees import fee_terms_text
-from .form import amount_limits, parse_donation_form
+from .form import amount_limits, parse_donation_form, quote_charge
 from .links import donation_id_from, thank_you_url
 from .payments import catch_up_with_stripe, start_card_payment
 from .rate_limits import email_key, email_limit, ip_limit, log_limited_attempt, no_email_given
@@ -33,7 +35,7 @@ def _private(response: Response) -> Response:
 def _amount_choices(drive: Drive) -> list[dict[str, str]]:
     return [
         {
-            "value": minor_to_input(amount, drive.currency),
+            "value": format_amount_input(amount, drive.currency, drive.locale),
             "label": format_money(amount, drive.currency, drive.locale, whole=True),
         }
         for amount in current_app.config["DONATION_PRESET_AMOUNTS"]
@@ -71,8 +73,7 @@ def donate(slug: str) -> Response:
         presets=_amount_choices(drive),
         min_amount=format_money(low, drive.currency, drive.locale),
         max_amount=format_money(high, drive.currency, drive.locale),
-        min_input=minor_to_input(low, drive.currency),
-        max_input=minor_to_input(high, drive.currency),
+        amount_example=amount_example(drive.currency, drive.locale),
         fee_terms=fee_terms_text(drive.currency, drive.locale),
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
@@ -90,7 +91,19 @@ def _outcome_of(exc: DonationDriveError) -> str:
     return REJECTED
 
 
+@bp.get("/donate/<slug>/quote")
+@json_api
+def quote(slug: str) -> Response:
+    """What the card would be charged for ``?amount=`` as typed (in the drive's
+    locale) and ``&cover_fee=``: the page shows it before the donor pays. It reads
+    the amount with the payment API's own parser, so the two cannot disagree."""
+    drive = get_drive(slug)
+    response = jsonify(quote_charge(request.args, drive).as_json())
+    return _private(response)
+
+
 @bp.post("/donate/<slug>/payments")
+@json_api
 @limiter.limit(ip_limit, on_breach=log_limited_attempt)
 @limiter.limit(
     email_limit, key_func=email_key, exempt_when=no_email_given, on_breach=log_limited_attempt

@@ -8,17 +8,25 @@ from flask.cli import with_appcontext
 from ..cli import domain_errors
 
 
-@click.command("send-emails", help="Send the outbox emails that are due (receipts), once each.")
+@click.command(
+    "send-emails",
+    help="Send the outbox emails that are due (receipts), once each. Exits 1 when some "
+    "could not be sent because the mail server is down or deferred them (they stay queued).",
+)
 @click.option(
     "--limit", default=500, show_default=True, type=click.IntRange(min=1), help="At most this many."
 )
 @with_appcontext
 @domain_errors
 def send_emails_command(limit: int) -> None:
+    from ..errors import WorkLeftPending
     from .sender import send_due_emails
 
     report = send_due_emails(limit=limit)
     click.echo(report.summary())
+    failure = report.failure()
+    if failure:  # cron and monitors read the exit status
+        raise WorkLeftPending(failure)
 
 
 @click.command("resend-receipt", help="Queue a copy of a donation's receipt.")

@@ -54,10 +54,20 @@ class SendReport:
     failed: int = 0  # gave up: a permanent failure or the last attempt failed
     canceled: int = 0  # refunded or voided before it went out
     stopped_early: bool = False  # the server was unreachable; the rest waits
+    not_tried: int = 0  # due but left when it stopped early: still due, for the next call
+    exhausted: int = 0  # of ``failed``: the last attempt allowed failed temporarily
+    problem: str | None = None  # the latest temporary failure: why mail is not going out
 
     @property
     def processed(self) -> int:
         return self.sent + self.retrying + self.failed + self.canceled
+
+    @property
+    def held_back(self) -> int:
+        """Due emails not delivered because the server was down or deferred them:
+        what a later run, or an operator fixing the settings, would have delivered.
+        A 5xx refusal of one address is not among them (that email is just bad)."""
+        return self.retrying + self.not_tried + self.exhausted
 
     def summary(self) -> str:
         text = (
@@ -65,8 +75,24 @@ class SendReport:
             f"failed {self.failed}, canceled {self.canceled}"
         )
         if self.stopped_early:
-            text += " (mail server unreachable: the rest waits for the next run)"
+            text += f", not tried {self.not_tried} (mail server unreachable: they wait)"
         return text
+
+    def failure(self) -> str | None:
+        """One line saying why mail is held back, or None when the call did its job."""
+        held = self.held_back
+        if not held:
+            return None
+        due = self.processed + self.not_tried
+        queued = self.retrying + self.not_tried
+        outcome = []
+        if queued:
+            outcome.append("they stay queued" if queued == held else f"{queued} stay queued")
+        if self.exhausted:
+            outcome.append(f"{self.exhausted} failed for good after the last attempt")
+        problem = " ".join((self.problem or "temporary failure").split())
+        emails = "email" if due == 1 else "emails"
+        return f"{held} of {due} {emails} not sent: {problem}; {', '.join(outcome)}"
 
 
 def retry_delay(attempts: int, base_seconds: int, rng: random.Random = _jitter) -> timedelta:
@@ -201,8 +227,10 @@ class _Run:
         self.report.sent += 1
 
     def _failed_attempt(self, email_id: int, attempts: int, error: str) -> None:
+        self.report.problem = error
         if attempts >= self.max_attempts:
             self._give_up(email_id, error)
+            self.report.exhausted += 1
             return
         next_attempt = self.clock() + retry_delay(attempts, self.retry_base)
         log.warning("outbox email %s: attempt %s failed, retrying: %s", email_id, attempts, error)
@@ -250,6 +278,7 @@ def send_due_emails(limit: int = 100, *, now: datetime | None = None) -> SendRep
     error is kept in ``last_error`` either way. A receipt whose payment was refunded
     or voided meanwhile is ``canceled``, not sent. When the server cannot be reached
     the call stops early and the rows it did not reach wait for the next call.
+    ``SendReport.failure()`` says, on one line, what was held back and why.
 
     ``now`` fixes the clock (tests); by default each step reads the real time.
     Needs an application context; commits its own short transactions.
@@ -259,16 +288,22 @@ def send_due_emails(limit: int = 100, *, now: datetime | None = None) -> SendRep
     with SmtpTransport(settings) as transport:
         run = _Run(clock, transport)
         try:
-            for email_id in run.due_ids(limit):
+            due = run.due_ids(limit)
+            for position, email_id in enumerate(due, start=1):
                 email = run.claim(email_id)
                 if email is None:
                     continue  # another sender has it, or it was canceled meanwhile
                 run.process(email)
                 if run.report.stopped_early:
+                    run.report.not_tried = len(due) - position
                     break
         except BaseException:
             db.session.rollback()
             raise
-    if run.report.processed:
-        log.info("send_due_emails: %s", run.report.summary())
-    return run.report
+    report = run.report
+    failure = report.failure()
+    if failure:
+        log.warning("send_due_emails: %s", failure)
+    elif report.processed:
+        log.info("send_due_emails: %s", report.summary())
+    return report

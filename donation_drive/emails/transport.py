@@ -73,6 +73,11 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}"
 
 
+def _reason(exc: Exception) -> str:
+    """``Connection refused``, not ``[Errno 111] Connection refused``."""
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+
+
 def _by_code(code: int, text: bytes | str, stage: str) -> DeliveryFailure:
     reply = _reply(code, text)
     if 500 <= code < 600:
@@ -142,11 +147,12 @@ class SmtpTransport:
             raise ConnectionFailure(
                 f"{where} refused the session: {_reply(exc.smtp_code, exc.smtp_error)}"
             ) from None
+        except ssl.SSLError as exc:
+            self._abandon(smtp)
+            raise ConnectionFailure(f"TLS with SMTP {where} failed: {exc}") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._abandon(smtp)
-            raise ConnectionFailure(
-                f"could not connect to {where}: {exc or type(exc).__name__}"
-            ) from None
+            raise ConnectionFailure(f"SMTP {where} unreachable ({_reason(exc)})") from None
 
     @staticmethod
     def _abandon(smtp: smtplib.SMTP | None) -> None:

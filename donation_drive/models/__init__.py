@@ -3,6 +3,7 @@
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
 from .drive import Drive
 from .operations import (
+    AdminSession,
     AdminUser,
     JobLease,
     OutboxEmail,
@@ -15,6 +16,7 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "OFFLINE_METHODS",
+    "AdminSession",
     "AdminUser",
     "Donation",
     "DonationEvent",

@@ -1,9 +1,9 @@
 """Tables behind the service's moving parts: webhook intake, the email outbox,
-reconciliation, job leases, checkout attempts and admin accounts."""
+reconciliation, job leases, checkout attempts, admin accounts and their sessions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -160,3 +160,30 @@ class AdminUser(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class AdminSession(db.Model):
+    """One admin login. The cookie carries a random token; this row holds only its
+    SHA-256, so a copy of the database opens no session. A session ends when it is
+    revoked (logout, password change, admin disabled), after an idle spell or at the
+    end of its lifetime (``admin/login_sessions.py``)."""
+
+    __tablename__ = "admin_sessions"
+    __table_args__ = (Index("ix_admin_sessions_admin", "admin_id", "last_seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most about once a minute, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    admin: Mapped[AdminUser] = relationship()
+
+    def is_live(self, now: datetime, idle: timedelta, lifetime: timedelta) -> bool:
+        return (
+            self.revoked_at is None
+            and now - self.last_seen_at < idle
+            and now - self.created_at < lifetime
+        )

@@ -6,11 +6,16 @@ import click
 from flask.cli import with_appcontext
 
 from ..cli import domain_errors
+from ..errors import WorkLeftPending
 from ..ledger.validation import parse_datetime
 from ..models import ReconcileRun
 
 
-@click.command("reconcile", help="Compare Stripe with the ledger once and repair the gaps.")
+@click.command(
+    "reconcile",
+    help="Compare Stripe with the ledger once and repair the gaps. Exits 1 when the run "
+    "failed (Stripe unreachable, say); the next run covers the same window again.",
+)
 @click.option(
     "--since",
     default=None,
@@ -38,7 +43,9 @@ def reconcile_command(since: str | None, dry_run: bool) -> None:
             raise click.ClickException(f"not started: {exc}") from None
     _print_run(run)
     if run.status != "succeeded":
-        raise SystemExit(1)
+        # One line on stderr and exit 1; the next run covers the same window again.
+        label = "dry run" if run.dry_run else f"run {run.id}"
+        raise WorkLeftPending(f"reconcile {label} failed: {run.error or 'no error recorded'}")
 
 
 def _print_run(run: ReconcileRun) -> None:
@@ -49,8 +56,6 @@ def _print_run(run: ReconcileRun) -> None:
         f"checked {run.checked}, created {run.created}, "
         f"updated {run.updated}, flagged {run.flagged}"
     )
-    if run.error:
-        click.echo(f"error: {run.error}", err=True)
     findings = run.findings
     if not findings:
         click.echo("No findings.")

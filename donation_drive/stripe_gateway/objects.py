@@ -1,7 +1,8 @@
 """Plain, typed views of the Stripe objects the service reads. They are built from
 mappings (an SDK object's ``to_dict()`` or an event's ``data.object``), so the rest
 of the service never touches SDK classes. Amounts stay integer minor units;
-currencies are upper-case ISO codes."""
+currencies are upper-case ISO codes. An amount that is not an integer raises
+``InvalidAmount`` naming the field."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..errors import InvalidAmount
 from .metadata import PaymentMetadata, read_metadata
 
 # PaymentIntent statuses, as Stripe names them.
@@ -29,6 +31,17 @@ def _id_of(value: object) -> str | None:
 
 def _int(value: object, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _minor_units(data: Mapping[str, Any], key: str) -> int:
+    """An amount field: absent is 0; anything but an integer (12.5, "1250", true)
+    is refused by name, never read as 0 or rounded."""
+    value = data.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmount(f"{key} must be a whole number of minor units, got {value!r}", key)
+    return value
 
 
 # Unix seconds up to the end of year 9999; beyond that a value is no time at all.
@@ -68,8 +81,8 @@ def payment_intent_from(data: Mapping[str, Any]) -> PaymentIntentInfo:
     return PaymentIntentInfo(
         id=str(data["id"]),
         status=str(data.get("status") or ""),
-        amount=_int(data.get("amount")),
-        amount_received=_int(data.get("amount_received")),
+        amount=_minor_units(data, "amount"),
+        amount_received=_minor_units(data, "amount_received"),
         currency=str(data.get("currency") or "").upper(),
         created=_timestamp(data.get("created")),
         metadata=read_metadata(data.get("metadata")),
@@ -94,8 +107,8 @@ def charge_from(data: Mapping[str, Any]) -> ChargeInfo:
     return ChargeInfo(
         id=str(data["id"]),
         payment_intent_id=_id_of(data.get("payment_intent")),
-        amount=_int(data.get("amount")),
-        amount_refunded=_int(data.get("amount_refunded")),
+        amount=_minor_units(data, "amount"),
+        amount_refunded=_minor_units(data, "amount_refunded"),
         currency=str(data.get("currency") or "").upper(),
     )
 
@@ -114,7 +127,7 @@ def refund_from(data: Mapping[str, Any]) -> RefundInfo:
         id=str(data["id"]),
         charge_id=_id_of(data.get("charge")),
         payment_intent_id=_id_of(data.get("payment_intent")),
-        amount=_int(data.get("amount")),
+        amount=_minor_units(data, "amount"),
         status=str(data.get("status") or ""),
     )
 
@@ -133,7 +146,7 @@ def dispute_from(data: Mapping[str, Any]) -> DisputeInfo:
         id=str(data["id"]),
         charge_id=_id_of(data.get("charge")),
         payment_intent_id=_id_of(data.get("payment_intent")),
-        amount=_int(data.get("amount")),
+        amount=_minor_units(data, "amount"),
         status=str(data.get("status") or ""),
     )
 

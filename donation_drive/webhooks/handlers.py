@@ -3,6 +3,12 @@ object through the gateway's typed views and calls one ledger function (through
 ``checkout.recording`` for payments); the ledger's once-only keys make every
 handler safe to run twice, concurrently or out of order.
 
+The object decides, not the type: a payment is counted only when its PaymentIntent
+says ``succeeded`` (a thin event, whose object lacks the status or the amount, is
+completed from Stripe), a refund's figure is the charge's own. An event whose type
+and object disagree is refused as ``UnprocessableEvent``, so it is kept, marked
+failed with the disagreement, and listed for an admin.
+
 A handler answers with ``Handled`` (processed or ignored), or raises
 ``NotYetProcessable`` (Stripe should retry later) or ``UnprocessableEvent`` (the
 event cannot be applied as sent; an admin has to look). It is given
@@ -23,7 +29,11 @@ from ..checkout.recording import PROVIDER, record_succeeded_payment, record_unsu
 from ..errors import InvalidInput, UnknownDrive
 from ..ledger import apply_provider_dispute, apply_provider_refund
 from ..stripe_gateway import (
+    CANCELED,
+    REQUIRES_PAYMENT_METHOD,
+    SUCCEEDED,
     ChargeInfo,
+    PaymentIntentInfo,
     PaymentRejected,
     PaymentServiceUnavailable,
     ProviderEvent,
@@ -60,12 +70,70 @@ class Handled:
 MarkProcessed = Callable[[], object]
 
 
-def _read(parse: Callable[[dict], T], event: ProviderEvent) -> T:
-    """The event's object as a typed view; a malformed one cannot be retried away."""
+# The PaymentIntent status each payment event's object must have for the event to
+# be applied (after a failed attempt Stripe sends the intent back for a new card).
+PAYMENT_STATUS_OF_EVENT = {
+    "payment_intent.succeeded": SUCCEEDED,
+    "payment_intent.payment_failed": REQUIRES_PAYMENT_METHOD,
+    "payment_intent.canceled": CANCELED,
+}
+
+
+def _check_kind(event: ProviderEvent, kind: str) -> None:
+    found = event.object.get("object")
+    if found is not None and found != kind:
+        raise UnprocessableEvent(f"{event.type} event carries a {found!r} object, not a {kind}")
+
+
+def _read(parse: Callable[[dict], T], event: ProviderEvent, kind: str) -> T:
+    """The event's object as a typed view of a ``kind`` object; a malformed one
+    cannot be retried away."""
+    _check_kind(event, kind)
     try:
         return parse(event.object)
+    except InvalidInput as exc:  # an amount of 12.5, say: name the field and the value
+        object_id = _object_id(event)
+        raise UnprocessableEvent(f"{event.type} object {object_id}: {exc.message}") from None
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise UnprocessableEvent(f"malformed {event.type} object: {exc!r}") from None
+
+
+def _object_id(event: ProviderEvent) -> str:
+    object_id = event.object.get("id")
+    if not isinstance(object_id, str) or not object_id:
+        raise UnprocessableEvent(f"malformed {event.type} object: it has no id")
+    return object_id
+
+
+def _is_thin(event: ProviderEvent, *fields: str) -> bool:
+    return any(event.object.get(field) is None for field in fields)
+
+
+def _payment_intent(event: ProviderEvent) -> PaymentIntentInfo:
+    """The PaymentIntent as the event's object shows it, or as Stripe has it now
+    when the object is thin (no status or no amount)."""
+    if not _is_thin(event, "status", "amount"):
+        return _read(payment_intent_from, event, "payment_intent")
+    _check_kind(event, "payment_intent")
+    payment_intent_id = _object_id(event)
+    try:
+        return retrieve_payment(payment_intent_id)
+    except PaymentServiceUnavailable:
+        raise NotYetProcessable(
+            f"thin {event.type} event: could not read payment {payment_intent_id} from Stripe"
+        ) from None
+    except PaymentRejected:
+        raise UnprocessableEvent(f"Stripe does not know payment {payment_intent_id}") from None
+
+
+def _require_agreement(event: ProviderEvent, intent: PaymentIntentInfo) -> None:
+    """Refuse ``event`` unless ``intent`` has the status its type claims."""
+    expected = PAYMENT_STATUS_OF_EVENT[event.type]
+    if intent.status != expected:
+        raise UnprocessableEvent(
+            f"{event.type} disagrees with its object: payment {intent.id} is "
+            f"{intent.status or 'without a status'}, not {expected}; not applied"
+        )
 
 
 def _actor(event: ProviderEvent) -> str:
@@ -74,9 +142,10 @@ def _actor(event: ProviderEvent) -> str:
 
 
 def payment_succeeded(event: ProviderEvent, mark_processed: MarkProcessed) -> Handled:
-    intent = _read(payment_intent_from, event)
+    intent = _payment_intent(event)
     if not intent.metadata.is_ours:
         return Handled(IGNORED, "not a Donation Drive payment (no drive in its metadata)")
+    _require_agreement(event, intent)
     try:
         # Once the ledger commits, this event is processed: say so in that commit.
         result = record_succeeded_payment(
@@ -91,9 +160,11 @@ def payment_succeeded(event: ProviderEvent, mark_processed: MarkProcessed) -> Ha
 
 
 def payment_unsuccessful(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
-    intent = _read(payment_intent_from, event)
+    intent = _payment_intent(event)
     if not intent.metadata.is_ours:
         return Handled(IGNORED, "not a Donation Drive payment (no drive in its metadata)")
+    # A "failed" event whose object says succeeded must not mark the donation failed.
+    _require_agreement(event, intent)
     canceled = event.type == "payment_intent.canceled"
     donation = record_unsuccessful_payment(
         intent.id,
@@ -146,21 +217,32 @@ def _apply_refund(event: ProviderEvent, charge: ChargeInfo) -> Handled:
 
 
 def charge_refunded(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
-    """``charge.refunded`` carries the charge and its cumulative ``amount_refunded``."""
-    return _apply_refund(event, _read(charge_from, event))
+    """``charge.refunded`` carries the charge and its cumulative ``amount_refunded``
+    (read from Stripe when the object is thin)."""
+    if _is_thin(event, "amount_refunded"):
+        _check_kind(event, "charge")
+        charge = _charge(_object_id(event))
+    else:
+        charge = _read(charge_from, event, "charge")
+    if charge.amount_refunded <= 0:
+        raise UnprocessableEvent(
+            f"{event.type} disagrees with its object: charge {charge.id} shows nothing "
+            "refunded; not applied"
+        )
+    return _apply_refund(event, charge)
 
 
 def refund_updated(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
     """``charge.refund.updated`` carries a refund; the charge's cumulative figure is
     read from Stripe so that every refund event sets the same, latest total."""
-    refund = _read(refund_from, event)
+    refund = _read(refund_from, event, "refund")
     if not refund.charge_id:
         raise UnprocessableEvent(f"refund {refund.id} names no charge")
     return _apply_refund(event, _charge(refund.charge_id))
 
 
 def dispute_changed(event: ProviderEvent, _mark_processed: MarkProcessed) -> Handled:
-    dispute = _read(dispute_from, event)
+    dispute = _read(dispute_from, event, "dispute")
     if not dispute.status or len(dispute.status) > 32:
         raise UnprocessableEvent(f"dispute {dispute.id} has no usable status")
     payment_intent_id = dispute.payment_intent_id

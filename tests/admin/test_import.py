@@ -46,7 +46,9 @@ def test_the_preview_reports_the_bad_row_by_line_number_and_records_nothing(admi
     response = upload_csv(admin_client, SHEET)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert _row_errors(page) == ["Line 3: amount: &#39;abc&#39; is not a number"]
+    assert _row_errors(page) == [
+        "Line 3: amount: &#39;abc&#39; is not a number: write it like 1,234.56"
+    ]
     assert (_count(page, "new-count"), _count(page, "error-count")) == (2, 1)
     assert "$125.00" in page  # what the good rows add up to
     assert donations() == []
@@ -136,8 +138,10 @@ def test_line_numbers_count_lines_inside_quoted_cells(admin_client, drive):
         ("2026-02-30,10,cash", "&#39;2026-02-30&#39; is not a date"),
         ("someday,10,cash", "is not a date"),
         ("2026-11-20,10.001,cash", "at most 2 decimal places"),
-        ("2026-11-20,1e40,cash", "too large"),
-        ("2026-11-20,,cash", "is not a number"),
+        ("2026-11-20,1e40,cash", "is not a number"),
+        ("2026-11-20,99999999999,cash", "too large"),
+        ("2026-11-20,,cash", "an amount is required"),
+        ('2026-11-20,"12,50",cash', "write it like 1,234.56"),
     ],
 )
 def test_each_kind_of_bad_row_is_reported(admin_client, drive, row, problem):

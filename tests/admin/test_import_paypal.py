@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from donation_drive.ledger import record_provider_payment
+from donation_drive.ledger import record_provider_payment, update_drive
 from donation_drive.models import utcnow
 
 from .entry_support import confirm_import, donations, raised, upload_csv
@@ -124,15 +124,25 @@ def test_a_payment_already_recorded_by_another_path_is_not_imported_again(admin_
     assert raised() == 135_000
 
 
+GERMAN_EXPORT = "\n".join(
+    [
+        HEADER,
+        _row("24.11.2026", "18:05:00", "CET", "Jörg Müller", "Spendenzahlung", "Completed",
+             "USD", "1.234,50", "joerg@example.org", "8HI90123JK456789L", "Credit"),
+    ]
+)  # fmt: skip
+
+
+def test_decimal_commas_on_a_drive_that_writes_decimal_points_are_refused(admin_client, drive):
+    page = upload_csv(admin_client, GERMAN_EXPORT).get_data(as_text=True)
+    assert "Line 2: Gross: &#39;1.234,50&#39; is not an amount" in page
+    assert "write it like 1,234.56" in page
+    assert donations() == []
+
+
 def test_day_first_paypal_dates_and_decimal_commas(admin_client, drive):
-    export = "\n".join(
-        [
-            HEADER,
-            _row("24.11.2026", "18:05:00", "CET", "Jörg Müller", "Spendenzahlung", "Completed",
-                 "USD", "1.234,50", "joerg@example.org", "8HI90123JK456789L", "Credit"),
-        ]
-    )  # fmt: skip
-    confirm_import(admin_client, upload_csv(admin_client, export).get_data(as_text=True))
+    update_drive(drive, locale="de_DE")
+    confirm_import(admin_client, upload_csv(admin_client, GERMAN_EXPORT).get_data(as_text=True))
     [donation] = donations()
     assert donation.amount == 123_450
     assert donation.received_at == datetime(2026, 11, 24, 17, 5, tzinfo=UTC)

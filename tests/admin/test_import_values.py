@@ -1,4 +1,4 @@
-"""The import's cell parsers, without an app: dates, times, zones, amounts, methods
+"""The import's cell parsers, without an app: dates, times, zones, methods
 and the fingerprint that keys rows without a provider id."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from donation_drive.admin.import_values import (
-    amount_text,
     decode_csv,
     detect_date_order,
     fingerprint,
@@ -20,14 +19,6 @@ from donation_drive.admin.import_values import (
     read_records,
 )
 from donation_drive.errors import InvalidInput
-
-
-@pytest.mark.parametrize(
-    ("written", "plain"),
-    [("1,234.56", "1,234.56"), ("1.234,56", "1234.56"), ("12,5", "12.5"), ("1,000", "1,000")],
-)
-def test_decimal_commas_become_points_and_thousands_stay(written, plain):
-    assert amount_text(written) == plain
 
 
 def test_date_order_is_day_first_only_when_a_date_says_so():

@@ -1,4 +1,5 @@
-"""Property tests for every parser of money and dates (ledger/validation.py): whatever
+"""Property tests for the parsers of minor units and dates (ledger/validation.py; amount
+text has its own, tests/test_amount_text.py): whatever
 a person types or a peer sends, the answer is a value or InvalidInput (never another
 exception, so never a 500), and what we format we parse back exactly."""
 
@@ -16,8 +17,6 @@ from donation_drive.errors import InvalidInput
 from donation_drive.ledger.validation import (
     MAX_MINOR_UNITS,
     check_minor_units,
-    currency_exponent,
-    parse_amount,
     parse_datetime,
     validate_currency,
 )
@@ -53,83 +52,6 @@ def outcome(parse, *args, **kwargs):
     except InvalidInput as exc:
         assert exc.field, "InvalidInput must name the field at fault"
         return exc
-
-
-def major_units(minor: int, currency: str, *, thousands: bool = False) -> str:
-    places = currency_exponent(currency)
-    whole, cents = divmod(minor, 10**places)
-    text = f"{whole:,}" if thousands else str(whole)
-    return f"{text}.{cents:0{places}d}" if places else text
-
-
-# -- parse_amount ---------------------------------------------------------------------
-
-
-@fuzz
-@given(value=anything, currency=st.sampled_from(SAMPLE_CURRENCIES))
-def test_parse_amount_returns_positive_minor_units_or_invalid_input(value, currency):
-    result = outcome(parse_amount, value, currency)
-    if not isinstance(result, InvalidInput):
-        assert type(result) is int
-        assert 0 < result <= MAX_MINOR_UNITS
-
-
-@fuzz
-@given(
-    minor=st.integers(1, MAX_MINOR_UNITS),
-    currency=st.sampled_from(SAMPLE_CURRENCIES),
-    thousands=st.booleans(),
-    symbol=st.sampled_from(["", "$", "€", "£"]),
-    padding=st.sampled_from(["", " ", "  "]),
-)
-def test_parse_amount_reads_back_what_we_format(minor, currency, thousands, symbol, padding):
-    text = padding + symbol + major_units(minor, currency, thousands=thousands) + padding
-    assert parse_amount(text, currency) == minor
-
-
-@fuzz
-@given(minor=st.integers(1, MAX_MINOR_UNITS), currency=st.sampled_from(SAMPLE_CURRENCIES))
-def test_parse_amount_ignores_trailing_zeros_but_refuses_extra_precision(minor, currency):
-    exact = major_units(minor, currency)
-    padded = exact + ("0" if "." in exact else ".00")
-    assert parse_amount(padded, currency) == minor
-    over_precise = exact + ("1" if "." in exact else ".001")
-    refused = outcome(parse_amount, over_precise, currency)
-    assert isinstance(refused, InvalidInput)
-    assert refused.field == "amount"
-
-
-@fuzz
-@given(minor=st.integers(MAX_MINOR_UNITS + 1, MAX_MINOR_UNITS * 10**6))
-def test_parse_amount_refuses_amounts_beyond_the_ceiling(minor):
-    assert isinstance(outcome(parse_amount, major_units(minor, "USD"), "USD"), InvalidInput)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "0",
-        "0.00",
-        "-5",
-        "-0",
-        "NaN",
-        "sNaN",
-        "Infinity",
-        "-inf",
-        "1e999999999",
-        "1e-999999999",
-        "",
-        "   ",
-        "1.2.3",
-        "0x10",
-        "25 dollars",
-        "1e400",
-    ],
-)
-def test_parse_amount_refuses_non_amounts_with_a_message(text):
-    refused = outcome(parse_amount, text, "USD", "goal")
-    assert isinstance(refused, InvalidInput)
-    assert refused.field == "goal"
 
 
 # -- check_minor_units ----------------------------------------------------------------

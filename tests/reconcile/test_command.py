@@ -57,11 +57,42 @@ def test_a_run_held_elsewhere_is_not_started(app, runner, drive, stripe_api):
     assert db.session.scalar(select(func.count()).select_from(ReconcileRun)) == 0
 
 
-def test_a_failed_run_exits_non_zero_with_the_error(app, runner, drive):
+def test_stripe_unreachable_exits_1_with_one_line_and_the_next_run_catches_up(
+    app, runner, drive, stripe_api
+):
+    pay(stripe_api, 2_500)
+    emulator = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"  # nothing listens
+
+    down = runner.invoke(args=["reconcile"])
+
+    assert down.exit_code == 1
+    lines = down.stderr.splitlines()
+    assert len(lines) == 1, down.stderr
+    assert lines[0].startswith("Error: reconcile run 1 failed: Stripe APIConnectionError: ")
+    assert down.stdout.startswith("Run 1 failed (Stripe records from ")
+    db.session.rollback()
+    run = db.session.get(ReconcileRun, 1)
+    assert run.status == "failed" and run.error.startswith("Stripe APIConnectionError")
+    assert run.finished_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Donation)) == 0
+
+    app.config["STRIPE_API_BASE"] = emulator
+    up = runner.invoke(args=["reconcile"])
+
+    # The failed run moved no window forward: the next one finds the payment.
+    assert up.exit_code == 0, up.output
+    assert up.stderr == ""
+    assert "Run 2 succeeded" in up.stdout and "created 1" in up.stdout
+    assert db.session.scalar(select(func.count()).select_from(Donation)) == 1
+
+
+def test_a_failed_dry_run_exits_1_too(app, runner, drive):
     app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"
 
-    result = runner.invoke(args=["reconcile"])
+    result = runner.invoke(args=["reconcile", "--dry-run"])
 
     assert result.exit_code == 1
-    assert "Run 1 failed" in result.output
-    assert "error: Stripe APIConnectionError" in result.output
+    assert result.stderr.startswith("Error: reconcile dry run failed: Stripe APIConnectionError")
+    assert result.stderr.count("\n") == 1
+    assert db.session.scalar(select(func.count()).select_from(ReconcileRun)) == 0

@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
+import stripe
 from sqlalchemy import func, select
 
 from donation_drive.extensions import db
@@ -243,3 +245,30 @@ def test_a_stripe_outage_fails_the_run_and_the_next_run_recovers(app, drive, str
     assert raised(drive) == 2_000
     stored = db.session.scalars(select(ReconcileRun.status).order_by(ReconcileRun.id)).all()
     assert stored == ["failed", "succeeded"]
+
+
+def test_only_payments_stripe_says_succeeded_are_counted(app, drive, stripe_api):
+    """Unconfirmed, canceled and declined PaymentIntents with our metadata are
+    checked, and none of them adds a cent."""
+    succeeded = pay(stripe_api, 2_500)
+    pay(stripe_api, 4_000, confirm=False)  # requires_confirmation
+    canceled = pay(stripe_api, 6_000, confirm=False)
+    stripe_api.v1.payment_intents.cancel(canceled.id)
+    with pytest.raises(stripe.CardError):  # declined: the intent waits for another card
+        stripe_api.v1.payment_intents.create(
+            params={
+                "amount": 8_000,
+                "currency": "usd",
+                "payment_method": "pm_card_chargeCustomerFail",
+                "metadata": {"drive_slug": "eoy"},
+                "confirm": True,
+            }
+        )
+    statuses = sorted(i.status for i in stripe_api.v1.payment_intents.list().data)
+    assert statuses == ["canceled", "requires_confirmation", "requires_payment_method", "succeeded"]
+
+    run = reconcile_payments()
+
+    assert (run.status, run.checked, run.created) == ("succeeded", 4, 1)
+    assert raised(drive) == 2_500
+    assert [d.provider_ref for d in db.session.scalars(select(Donation))] == [succeeded.id]

@@ -63,6 +63,12 @@ class Emulator:
         self._quiet_at = max(emitted) + 2.2 if emitted else 0.0
         self._request("DELETE", "/_config/data")
 
+    def payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        """The PaymentIntent as the emulator holds it (what it was asked to charge)."""
+        return self._request(
+            "GET", f"/v1/payment_intents/{payment_intent_id}", key="sk_test_localstripe"
+        )
+
     def wait_for_quiet(self) -> None:
         """Wait until every event emitted before ``clear`` has been sent."""
         delay = getattr(self, "_quiet_at", 0.0) - time.time()

@@ -1,7 +1,10 @@
 /* The donation form: Stripe.js turns the card into a token in the browser (card
    data goes to Stripe only), then the form and the token go to our server, which
    creates and confirms the payment. A card that needs 3-D Secure comes back with a
-   client secret, and Stripe.js finishes it here. No inline script: the page's
+   client secret, and Stripe.js finishes it here. The page never parses the amount
+   itself: it asks the server (the payment API's own parser, in the drive's
+   locale) what the card would be charged, shows that before charging, and sends
+   it along so nothing else is charged. No inline script: the page's
    Content-Security-Policy forbids it. */
 (function () {
   'use strict';
@@ -14,6 +17,9 @@
   var customAmount = document.getElementById('custom-amount');
   var otherPreset = document.getElementById('preset-other');
   var cardBox = document.getElementById('card-element');
+  var chargeLine = document.getElementById('charge-summary');
+  var coverFee = form.elements.cover_fee;
+  var buttonLabel = button.textContent;
   var FIELD_INPUTS = {
     amount: customAmount,
     name: document.getElementById('donor-name'),
@@ -68,16 +74,77 @@
     return checked.value;
   }
 
+  /* The charge quote: what the server reads the amount as, for this exact text. */
+  var quoted = { key: null, promise: null };
+
+  function quoteKey() {
+    return selectedAmount() + '\u0000' + (coverFee.checked ? '1' : '');
+  }
+
+  function fetchQuote() {
+    var key = quoteKey();
+    if (quoted.key === key) { return quoted.promise; }
+    var query = new URLSearchParams({ amount: selectedAmount() });
+    if (coverFee.checked) { query.set('cover_fee', '1'); }
+    quoted.key = key;
+    quoted.promise = fetch(form.dataset.quoteUrl + '?' + query.toString(), {
+      credentials: 'same-origin',
+      headers: { 'Accept': 'application/json' }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        return { ok: response.ok, body: body, key: key };
+      });
+    });
+    quoted.promise.catch(function () { quoted.key = null; });
+    return quoted.promise;
+  }
+
+  function showCharge(result) {
+    var slot = form.querySelector('[data-error-for="amount"]');
+    if (result.ok) {
+      chargeLine.textContent = 'You will be charged ' + result.body.total_label + '.';
+      button.textContent = buttonLabel + ' ' + result.body.total_label;
+      slot.hidden = true;
+      customAmount.removeAttribute('aria-invalid');
+    } else {
+      chargeLine.textContent = '';
+      button.textContent = buttonLabel;
+      if (result.body.error) {
+        slot.textContent = result.body.error;
+        slot.hidden = false;
+      }
+    }
+  }
+
+  var quoteTimer = null;
+  function refreshCharge() {
+    window.clearTimeout(quoteTimer);
+    if (selectedAmount() === '') {
+      showCharge({ ok: false, body: {} });
+      form.querySelector('[data-error-for="amount"]').hidden = true;
+      return;
+    }
+    quoteTimer = window.setTimeout(function () {
+      fetchQuote().then(function (result) {
+        if (result.key === quoteKey()) { showCharge(result); }
+      }, function () { chargeLine.textContent = ''; });
+    }, 250);
+  }
+
   // Typing an amount selects "Other"; picking a preset empties the custom box.
   customAmount.addEventListener('input', function () {
     if (customAmount.value.trim() !== '') { otherPreset.checked = true; }
+    refreshCharge();
   });
   form.querySelectorAll('input[name="preset"]').forEach(function (radio) {
     radio.addEventListener('change', function () {
       if (radio !== otherPreset && radio.checked) { customAmount.value = ''; }
       if (radio === otherPreset && radio.checked) { customAmount.focus(); }
+      refreshCharge();
     });
   });
+  coverFee.addEventListener('change', refreshCharge);
+  refreshCharge();
 
   if (typeof window.Stripe !== 'function') {
     showSummary('The card form could not be loaded. Please reload the page, or try again later.');
@@ -98,18 +165,6 @@
       cardBox.classList.remove('invalid');
     }
   });
-
-  function checkAmount(text) {
-    var number = Number(text.replace(/[,\s]/g, ''));
-    if (text === '' || !isFinite(number)) { return 'Choose or enter an amount.'; }
-    if (number < Number(form.dataset.minAmount)) {
-      return 'The smallest gift we can take by card is ' + form.dataset.minLabel + '.';
-    }
-    if (number > Number(form.dataset.maxAmount)) {
-      return 'For gifts above ' + form.dataset.maxLabel + ', please contact us.';
-    }
-    return null;
-  }
 
   function cardTokenError(error) {
     // Stripe's own card validation messages are written for donors; others are not.
@@ -132,8 +187,14 @@
 
   async function donate() {
     var amount = selectedAmount();
-    var amountProblem = checkAmount(amount);
-    if (amountProblem) { showFieldError('amount', amountProblem); return; }
+    if (amount === '') { showFieldError('amount', 'Choose or enter an amount.'); return; }
+    busy(true, 'Checking the amount…');
+    var charge = await fetchQuote();
+    if (!charge.ok) {
+      showFieldError('amount', charge.body.error || 'Please check the amount.');
+      return;
+    }
+    showCharge(charge);
 
     busy(true, 'Sending your card to Stripe…');
     var tokenResult = await stripe.createToken(card);
@@ -141,7 +202,7 @@
       showFieldError('card', cardTokenError(tokenResult && tokenResult.error));
       return;
     }
-    statusLine.textContent = 'Taking your donation…';
+    statusLine.textContent = 'Charging ' + charge.body.total_label + '…';
     var response = await fetch(form.action, {
       method: 'POST',
       credentials: 'same-origin',
@@ -152,8 +213,9 @@
       },
       body: JSON.stringify({
         amount: amount,
+        expected_total: charge.body.total,
         currency: form.elements.currency.value,
-        cover_fee: form.elements.cover_fee.checked,
+        cover_fee: coverFee.checked,
         name: form.elements.name.value,
         email: form.elements.email.value,
         anonymous: form.elements.anonymous.checked,
