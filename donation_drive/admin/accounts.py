@@ -107,3 +107,13 @@ def disable_admin(email: str) -> AdminUser:
     revoke_all_sessions(admin.id)
     db.session.commit()
     return admin
+
+
+def find_admin(email: str) -> AdminUser | None:
+    """The admin with this email (in any case), active or not."""
+    return _find(email or "")
+
+
+def password_matches(admin: AdminUser, password: str) -> bool:
+    """Whether ``password`` is the admin's, without logging them in."""
+    return _verifies(admin.password_hash, password)

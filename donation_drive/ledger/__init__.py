@@ -1,8 +1,8 @@
 """The ledger: the one place that changes money.
 
 ``donations`` records gifts, ``adjustments`` changes them (refunds, disputes, voids,
-corrections), ``transactions`` is the discipline both follow, and ``totals`` is the
-one source of a drive's figures.
+corrections), ``transactions`` is the discipline both follow, ``totals`` is the
+one source of a drive's figures and ``schedule`` says when a drive takes gifts.
 """
 
 from .adjustments import (
@@ -22,6 +22,7 @@ from .donations import (
     record_provider_payment,
 )
 from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
+from .schedule import DriveState, Schedule, current_drive, schedule_of
 from .totals import (
     Progress,
     cached_progress,
@@ -34,14 +35,17 @@ from .transactions import find_provider_donation
 __all__ = [
     "DonorDetails",
     "DriveKey",
+    "DriveState",
     "Progress",
     "RecordResult",
+    "Schedule",
     "apply_provider_dispute",
     "apply_provider_refund",
     "attach_provider_ref",
     "cached_progress",
     "create_drive",
     "create_pending_card_donation",
+    "current_drive",
     "drive_progress",
     "find_provider_donation",
     "get_drive",
@@ -53,6 +57,7 @@ __all__ = [
     "record_provider_payment",
     "recount_drive",
     "refund_offline_donation",
+    "schedule_of",
     "update_drive",
     "update_offline_donation",
     "void_donation",
