@@ -1,7 +1,7 @@
 """staged imports: a CSV import's preview kept in the database until it is confirmed
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 19:56:22.099763
 
 """
@@ -13,7 +13,7 @@ import donation_drive.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
