@@ -38,6 +38,9 @@ def _env_bool(name: str, default: bool) -> bool:
 
 class Config:
     ENV_NAME = "base"
+    # The instance folder (SQLite file, dev mailbox, template overrides); None means
+    # Flask's default, ./instance beside the package.
+    INSTANCE_PATH = _env("DONATION_DRIVE_INSTANCE_PATH")
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
     # None means "a SQLite file under the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")

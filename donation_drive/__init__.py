@@ -20,12 +20,12 @@ def create_app(
 ) -> Flask:
     """Build the app. ``config`` is a settings class, or a dict of overrides applied
     on top of the class chosen by ``DONATION_DRIVE_ENV``."""
+    settings = config if isinstance(config, type) else config_from_environment()
+    overrides = {} if isinstance(config, type) else dict(config or {})
+    instance_path = instance_path or overrides.get("INSTANCE_PATH") or settings.INSTANCE_PATH
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    if isinstance(config, type):
-        app.config.from_object(config)
-    else:
-        app.config.from_object(config_from_environment())
-        app.config.update(config or {})
+    app.config.from_object(settings)
+    app.config.update(overrides)
     check_production_settings(app.config)
     init_observability(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ registers its webhook and runs the web server.
 from __future__ import annotations
 
 import atexit
+import signal
+import sys
 from urllib.parse import urlsplit
 
 import click
@@ -69,6 +71,9 @@ def run_development(host: str, port: int) -> None:
     from .demo import demo_slug
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # `kill` (SIGTERM) ends the process through sys.exit, so the atexit hooks stop the
+    # emulator, the mail sink and the worker instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     upgrade()
     click.get_current_context().invoke(demo_command)
     slug = demo_slug()
