@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench clean system-deps
+.PHONY: run test lint fmt bench clean system-deps bench-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 # Debian packages the browser and PostgreSQL tests need, installed only when absent.
 system-deps:
 	@scripts/install-system-deps
+
+# wrk, the load generator the benchmarks use, the same way.
+bench-deps:
+	@scripts/install-system-deps bench
 
 run: $(STAMP)
 	$(BIN)/donation-drive dev
@@ -34,7 +38,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	$(BIN)/python bench/widget.py
 
 clean:
