@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint fmt bench clean system-deps bench-deps
 
+# The editable install compiles nothing, and under PYTHONDONTWRITEBYTECODE (set on some
+# machines) Python caches nothing either: every donation-drive command would compile the
+# whole package again, so it is compiled once here.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q donation_drive config.py
 	touch $(STAMP)
 
 # Debian packages the browser and PostgreSQL tests need, installed only when absent.

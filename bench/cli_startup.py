@@ -1,12 +1,18 @@
 """Benchmark: how long the ``donation-drive`` console script takes to start.
 
 Times ``donation-drive --help`` and ``donation-drive drive list`` (on a migrated SQLite
-database in a temporary folder, holding one drive) against ``python -c pass`` with the
-same interpreter, in the same run. The three commands run in turn, round after round,
-so a machine that speeds up or slows down during the run affects them alike; each
-figure is the median of the rounds, and the ratio to ``python -c pass`` is taken round
-by round. Wall time is measured around each process; CPU time (user + system) is the
-operating system's accounting of the finished child (``getrusage``).
+database in a temporary folder, holding one drive) in the same run as two yardsticks
+with the same interpreter: ``python -c pass``, and ``bench/minimal_cli.py list``, the
+least a Flask + Flask-SQLAlchemy command can do. The commands run in turn, round after
+round, so a machine that speeds up or slows down during the run affects them alike;
+each figure is the median of the rounds, and each ratio is taken round by round. Wall
+time is measured around each process; CPU time (user + system) is the operating
+system's accounting of the finished child (``getrusage``).
+
+It also says where the console script's package comes from and how many of its modules
+have up-to-date cached bytecode: without it (an editable install under
+``PYTHONDONTWRITEBYTECODE=1``, as on the machine of docs/benchmarks.md) every start
+compiles the package again; ``make`` compiles it once after installing.
 
     .venv/bin/python bench/cli_startup.py               # 10 rounds after 2 warm-ups
     .venv/bin/python bench/cli_startup.py --rounds 20
@@ -24,9 +30,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import BIN, ROOT, database, machine
+from harness import BIN, database, machine
 
 TARGET_SECONDS = 0.5  # issue 12: --help and drive list start in at most this
+
+# Run by the same interpreter and environment as the commands.
+BYTECODE_PROBE = """
+import pathlib, importlib.util, donation_drive
+package = pathlib.Path(donation_drive.__file__).parent
+sources = list(package.rglob("*.py"))
+def fresh(source):
+    cached = pathlib.Path(importlib.util.cache_from_source(str(source)))
+    return cached.exists() and cached.stat().st_mtime >= source.stat().st_mtime
+print(f"{package}: cached bytecode for {sum(map(fresh, sources))} of {len(sources)} modules")
+"""
 
 
 @dataclass
@@ -60,15 +77,27 @@ def main() -> None:
     script = str(BIN / "donation-drive")
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
+        "minimal Flask CLI": [
+            sys.executable,
+            str(Path(__file__).with_name("minimal_cli.py")),
+            "list",
+        ],
         "donation-drive --help": [script, "--help"],
         "donation-drive drive list": [script, "drive", "list"],
     }
     print(f"machine: {machine()}")
-    print(f"code: {ROOT}; {args.rounds} rounds after {args.warmup} warm-up, commands in turn")
+    print(f"{args.rounds} rounds after {args.warmup} warm-up, the commands in turn")
 
     with database("sqlite") as db:
-        env = {**os.environ, "DONATION_DRIVE_ENV": "development", "DATABASE_URL": db.url}
         folder = str(Path(db.url.removeprefix("sqlite:///")).parent)
+        env = {
+            **os.environ,
+            "DONATION_DRIVE_ENV": "development",
+            "DATABASE_URL": db.url,
+            "INSTANCE_PATH": folder,
+        }
+        probe = [sys.executable, "-c", BYTECODE_PROBE]
+        print(f"package: {subprocess.check_output(probe, env=env, text=True).strip()}")
         runs: dict[str, list[Run]] = {name: [] for name in commands}
         for round_number in range(args.warmup + args.rounds):
             for name, command in commands.items():
@@ -79,23 +108,29 @@ def main() -> None:
 
 
 def report(runs: dict[str, list[Run]]) -> None:
-    """A Markdown table of medians (min-max), with ratios to ``python -c pass``."""
-    baseline = runs["python -c pass"]
+    """A Markdown table of medians (min-max), with ratios to ``python -c pass`` and to
+    the minimal Flask CLI, each taken round by round."""
+
+    def ratio(samples: list[Run], baseline: list[Run], figure: str) -> float:
+        pairs = zip(samples, baseline, strict=True)
+        return statistics.median(
+            getattr(run, figure) / max(getattr(base, figure), 1e-3) for run, base in pairs
+        )
+
+    python, minimal = runs["python -c pass"], runs["minimal Flask CLI"]
     print()
     print(
-        "| command | wall s, median (min-max) | CPU s, median "
-        "| wall vs `python -c pass` | CPU vs `python -c pass` |"
+        "| command | wall s, median (min-max) | CPU s, median | wall vs `python -c pass` "
+        "| CPU vs `python -c pass` | wall vs minimal Flask CLI |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, samples in runs.items():
         walls = [run.wall for run in samples]
-        pairs = list(zip(samples, baseline, strict=True))
-        wall_ratio = statistics.median(run.wall / base.wall for run, base in pairs)
-        cpu_ratio = statistics.median(run.cpu / max(base.cpu, 1e-3) for run, base in pairs)
         print(
             f"| `{name}` | {statistics.median(walls):.3f} ({min(walls):.3f}-{max(walls):.3f}) "
             f"| {statistics.median(run.cpu for run in samples):.3f} "
-            f"| {wall_ratio:.1f}x | {cpu_ratio:.1f}x |"
+            f"| {ratio(samples, python, 'wall'):.1f}x | {ratio(samples, python, 'cpu'):.1f}x "
+            f"| {ratio(samples, minimal, 'wall'):.2f}x |"
         )
     print()
     for name in ("donation-drive --help", "donation-drive drive list"):
