@@ -6,16 +6,19 @@ checked against the CLI's own command tree without being run: the command exists
 takes the options and arguments shown. Each ``make TARGET`` names a Makefile target.
 
 A block marked safe to run, by this HTML comment on the line before its fence (GitHub
-does not render it), is also run, command by command, with bash in a temporary folder
-on a fresh migrated database, and every command must exit 0:
+does not render it), is also run: each command in its own bash, from the repository's
+root (so ``.venv/bin/...`` and ``bench/...`` resolve), with a temporary instance folder,
+a fresh migrated database and the Stripe emulator, and every command must exit 0:
 
     <!-- docs-test: run -->
     ```sh
     donation-drive db upgrade
     ```
 
-Mark only blocks that finish quickly and touch nothing outside the temporary folder
-and database: no servers, no network, no ``/opt`` paths.
+Mark only blocks that finish quickly and touch nothing outside that folder and
+database: no servers, no network beyond the emulator, no ``/opt`` paths. A command's
+``export`` lasts for that command only; the test sets ``DATABASE_URL``,
+``DONATION_DRIVE_INSTANCE_PATH``, ``STRIPE_API_BASE`` and ``ADMIN_PASSWORD`` itself.
 """
 
 from __future__ import annotations
@@ -191,13 +194,16 @@ def test_every_make_target_shown_exists(command: Command, words: list[str]):
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda block: f"{block.document}:{block.line}")
-def test_blocks_marked_safe_run_and_exit_0(block: Block, database_url: str, tmp_path: Path):
+def test_blocks_marked_safe_run_and_exit_0(
+    block: Block, database_url: str, localstripe_base: str, tmp_path: Path
+):
     environment = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "DONATION_DRIVE_ENV": "development",
         "DATABASE_URL": database_url,
         "DONATION_DRIVE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "STRIPE_API_BASE": localstripe_base,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "LOG_FORMAT": "text",
     }
