@@ -94,7 +94,7 @@ def main() -> None:
             **os.environ,
             "DONATION_DRIVE_ENV": "development",
             "DATABASE_URL": db.url,
-            "INSTANCE_PATH": folder,
+            "DONATION_DRIVE_INSTANCE_PATH": folder,
         }
         probe = [sys.executable, "-c", BYTECODE_PROBE]
         print(f"package: {subprocess.check_output(probe, env=env, text=True).strip()}")
