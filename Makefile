@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # The editable install compiles nothing, and under PYTHONDONTWRITEBYTECODE (set on some
 # machines) Python caches nothing either: every donation-drive command would compile the
 # whole package again, so it is compiled once here.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from config import BASE_DIR, Config, config_from_environment
-
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .observability import init_observability
 from .security import check_production_settings, trust_proxy_headers
+from .settings import Config, config_from_environment
 
 
 def create_app(
@@ -45,7 +45,8 @@ def create_app(
 
     app.session_interface = PublicAwareSessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    # migrations/ at the repo root, shipped in the wheel as donation_drive/migrations.
+    migrate.init_app(app, db, directory=str(files("donation_drive.migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
