@@ -4,17 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench clean system-deps
+.PHONY: run test lint fmt bench clean system-deps bench-deps
 
-$(STAMP): pyproject.toml
+# The editable install compiles nothing, and under PYTHONDONTWRITEBYTECODE (set on some
+# machines) Python caches nothing either: every donation-drive command would compile the
+# whole package again, so it is compiled once here.
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q donation_drive config.py
 	touch $(STAMP)
 
 # Debian packages the browser and PostgreSQL tests need, installed only when absent.
 system-deps:
 	@scripts/install-system-deps
+
+# wrk, the load generator the benchmarks use, the same way.
+bench-deps:
+	@scripts/install-system-deps bench
 
 run: $(STAMP)
 	$(BIN)/donation-drive dev
@@ -34,7 +42,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	$(BIN)/python bench/widget.py
 
 clean:

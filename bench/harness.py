@@ -30,6 +30,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def wrk_version() -> str | None:
+    """``wrk``'s own version line ("wrk debian/4.1.0-3+b2 [epoll] ..."), or None."""
+    if WRK is None:
+        return None
+    # wrk prints its version with its usage, and exits 1.
+    output = subprocess.run([WRK, "--version"], capture_output=True, text=True, check=False)
+    return (output.stdout or output.stderr).splitlines()[0].split(" Copyright")[0]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -268,7 +277,9 @@ def wrk(
     """Load ``url`` with wrk; with ``server_pid``, also measure that process tree's
     CPU time per request."""
     if WRK is None:
-        raise SystemExit("wrk is needed for this benchmark: apt-get install wrk")
+        raise SystemExit(
+            "wrk is needed for this benchmark: make bench-deps (or apt-get install wrk)"
+        )
     command = [WRK, "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

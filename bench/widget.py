@@ -5,8 +5,11 @@ For each drive size (100 and 1,000,000 donations by default) a fresh SQLite data
 is migrated, seeded with bulk SQL inserts, and its drive aggregate set from a ledger
 recount. The real app (``donation_drive:create_app()``, production settings) and
 ``bench/minimal_app.py`` are each served by gunicorn on loopback with the same worker
-count and class, loaded by ``wrk`` (or, without it, a keep-alive thread-pool client),
-in interleaved rounds; the median of the rounds is reported.
+count and class, loaded by ``wrk`` in interleaved rounds; the median of the rounds is
+reported. ``make bench`` installs wrk (``make bench-deps``); run without it, the script
+says so on its first lines and loads with a keep-alive thread-pool client, which
+spends far more CPU per request than wrk, on the CPUs the server uses, so its figures
+are not comparable with those of docs/benchmarks.md.
 
     .venv/bin/python bench/widget.py                 # the full run (seeding 1M takes a while)
     .venv/bin/python bench/widget.py --sizes 100 --duration 3 --rounds 1   # a quick look
@@ -41,6 +44,7 @@ from harness import (
     milliseconds,
     prepare,
     production_environment,
+    wrk_version,
 )
 
 
@@ -203,9 +207,16 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
 
     print(f"machine: {machine()}")
+    if WRK is None:
+        print(
+            "WARNING: wrk not found (make bench-deps installs it): loading with Python "
+            "threads instead, slower, and not comparable with docs/benchmarks.md",
+            file=sys.stderr,
+        )
     print(
         f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} threads; "
-        f"load: {'wrk' if WRK else 'python threads'}, {args.connections} connections, "
+        f"load: {wrk_version() or 'Python thread-pool client (no wrk)'}, "
+        f"{args.connections} connections, "
         f"{args.duration}s x {args.rounds} rounds (median)"
     )
     settings = ServerSettings(args.workers, args.worker_class, args.threads)

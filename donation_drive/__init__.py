@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from config import BASE_DIR, Config, config_from_environment
-
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .observability import init_observability
 from .security import check_production_settings, trust_proxy_headers
+from .settings import Config, config_from_environment
 
 
 def create_app(
@@ -20,12 +20,12 @@ def create_app(
 ) -> Flask:
     """Build the app. ``config`` is a settings class, or a dict of overrides applied
     on top of the class chosen by ``DONATION_DRIVE_ENV``."""
+    settings = config if isinstance(config, type) else config_from_environment()
+    overrides = {} if isinstance(config, type) else dict(config or {})
+    instance_path = instance_path or overrides.get("INSTANCE_PATH") or settings.INSTANCE_PATH
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    if isinstance(config, type):
-        app.config.from_object(config)
-    else:
-        app.config.from_object(config_from_environment())
-        app.config.update(config or {})
+    app.config.from_object(settings)
+    app.config.update(overrides)
     check_production_settings(app.config)
     init_observability(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,8 @@ def create_app(
 
     app.session_interface = PublicAwareSessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    # migrations/ at the repo root, shipped in the wheel as donation_drive/migrations.
+    migrate.init_app(app, db, directory=str(files("donation_drive.migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -53,7 +53,8 @@ def register_cli(app: Flask) -> None:
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready
 
 
-def main() -> None:
+def cli_group() -> FlaskGroup:
+    """The ``donation-drive`` group: Flask's commands, and the app's once it is built."""
     from . import create_app
     from .security import UnsafeSettings
 
@@ -63,8 +64,11 @@ def main() -> None:
         except UnsafeSettings as exc:
             raise click.ClickException(str(exc)) from None
 
-    cli = FlaskGroup(create_app=create_app_or_explain, help="Donation Drive.")
-    cli.main(prog_name="donation-drive")
+    return FlaskGroup(create_app=create_app_or_explain, help="Donation Drive.")
 
 
-__all__ = ["domain_errors", "main", "with_appcontext"]
+def main() -> None:
+    cli_group().main(prog_name="donation-drive")
+
+
+__all__ = ["cli_group", "domain_errors", "main", "with_appcontext"]

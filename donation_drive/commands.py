@@ -8,15 +8,13 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from .amount_text import parse_amount
 from .cli import domain_errors
 from .errors import DonationDriveError
-from .extensions import db
 from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
 from .ledger.validation import check_drive_currency, parse_datetime, validate_currency
-from .models import OFFLINE_METHODS, Donation
+from .models import OFFLINE_METHODS
 
 
 def options_named(**options: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -146,82 +144,42 @@ def add_donation_command(
     click.echo(f"Recorded donation {donation.id} ({donation.receipt_number})")
 
 
-DEMO_SLUG = "2024-end-of-year"
-# (method, amount in cents, donor, reference): $5,706.00 in all.
-DEMO_DONATIONS = [
-    ("paypal", 25_000, "Ada Lovelace", "PAYPAL-7XK21"),
-    ("paypal", 100_000, "Grace Hopper", "PAYPAL-9QZ04"),
-    ("check", 150_000, "Katherine Johnson", "check #1042"),
-    ("check", 50_000, None, "check #1043"),
-    ("amazon_gift_card", 10_000, "Alan Turing", "AGC-5521"),
-    ("amazon_gift_card", 40_000, "Edsger Dijkstra", "AGC-5522"),
-    (
-        "bitcoin",
-        100_000,
-        None,
-        "tx 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
-    ),
-    ("cash", 25_600, "Barbara Liskov", None),
-    ("other", 70_000, "Donald Knuth", "bank transfer"),
-]
-
-
-@click.command("demo", help="Create the demo drive with sample donations (once).")
+@click.command(
+    "demo",
+    help="Create the demo drives with sample donations (once): this year's, running "
+    "today, and last year's, ended.",
+)
 @with_appcontext
 @domain_errors
 def demo_command() -> None:
-    from .errors import UnknownDrive
-    from .formatting import format_money
+    from .demo import create_demo_drive, demo_plans
+    from .formatting import format_day, format_money, organisation_timezone
     from .ledger import drive_progress
+    from .models import utcnow
+    from .widget.presentation import schedule_status
 
-    try:
-        drive = get_drive(DEMO_SLUG)
-        click.echo(f"Demo drive {DEMO_SLUG!r} already exists.")
-    except UnknownDrive:
-        drive = create_drive(
-            slug=DEMO_SLUG,
-            title="2024 End of the Year Donation Drive",
-            goal_amount=7_500_000,
-            currency="USD",
-            starts_at=parse_datetime("2024-11-15", "starts", tz="America/New_York"),
-            ends_at=parse_datetime("2024-12-31", "ends", tz="America/New_York", end_of_day=True),
-            description="Our yearly drive keeps the blog independent and ad-free.",
-        )
-        click.echo(f"Created demo drive {DEMO_SLUG!r}.")
-    # Only the sample gifts not there yet, so a run that stopped halfway is completed
-    # by the next one instead of leaving the demo short.
-    present = {
-        tuple(row)
-        for row in db.session.execute(
-            select(Donation.method, Donation.amount, Donation.reference).where(
-                Donation.drive_id == drive.id, Donation.entered_by == "demo"
-            )
-        )
-    }
-    added = 0
-    for day, (method, cents, name, reference) in enumerate(DEMO_DONATIONS, start=16):
-        if (method, cents, reference) in present:
+    now = utcnow()
+    for plan in demo_plans(now, organisation_timezone()):
+        outcome = create_demo_drive(plan, now)
+        drive = outcome.drive
+        if outcome.left_alone:
+            click.echo(f"Drive {drive.slug!r} exists and holds no demo entries: left as it is.")
             continue
-        record_offline_donation(
-            drive,
-            amount=cents,
-            method=method,
-            received_at=parse_datetime(
-                f"2024-11-{day}T12:00:00", "received", tz="America/New_York"
-            ),
-            entered_by="demo",
-            donor=DonorDetails(name=name, is_anonymous=name is None),
-            reference=reference,
-            send_receipt=False,
+        if outcome.created:
+            click.echo(
+                f"Created demo drive {drive.slug!r}: {drive.title}, "
+                f"{format_day(drive.starts_at)} to {format_day(drive.ends_at)}."
+            )
+        else:
+            click.echo(f"Demo drive {drive.slug!r} already exists.")
+        if outcome.gifts_added:
+            click.echo(f"Recorded {outcome.gifts_added} sample donations.")
+        progress = drive_progress(drive.slug, fresh=True)
+        click.echo(
+            f"Raised {format_money(progress.raised_amount, progress.currency)} of "
+            f"{format_money(progress.goal_amount, progress.currency)}; "
+            f"{schedule_status(progress.schedule).lower()}."
         )
-        added += 1
-    if added:
-        click.echo(f"Recorded {added} sample donations.")
-    progress = drive_progress(drive.slug, fresh=True)
-    click.echo(
-        f"Raised {format_money(progress.raised_amount, progress.currency)} of "
-        f"{format_money(progress.goal_amount, progress.currency)}."
-    )
 
 
 @click.command(

@@ -1,12 +1,15 @@
 """``donation-drive dev``: one command that gives a newcomer a working service.
 
-Builds the schema, creates the demo drive, starts the Stripe emulator when the
-settings point at one on loopback, registers its webhook and runs the web server.
+Builds the schema, creates the demo drives and (in development only) an admin to
+log in with, starts the Stripe emulator when the settings point at one on loopback,
+registers its webhook and runs the web server.
 """
 
 from __future__ import annotations
 
 import atexit
+import signal
+import sys
 from urllib.parse import urlsplit
 
 import click
@@ -39,19 +42,48 @@ def _start_local_stripe(public_url: str) -> None:
     )
 
 
+def echo_admin_login(public_url: str) -> None:
+    """The login address and, in development, the demo admin to log in as."""
+    from .admin.dev_account import DevAdminStep, ensure_dev_admin
+
+    click.echo(f"Admin:     {public_url}/admin/login")
+    login = ensure_dev_admin()
+    if login is None:
+        click.echo(
+            "           (no demo admin outside development; "
+            "create one with `donation-drive admin create EMAIL`)"
+        )
+        return
+    why = {
+        DevAdminStep.CREATED: "created now",
+        DevAdminStep.KEPT: "created on the first run",
+        DevAdminStep.RESET: "the password kept before no longer opened it, so it was reset",
+    }[login.step]
+    click.echo(f"           email {login.email}, password {login.password}")
+    click.echo(
+        f"           (development only; {why}; the password is kept in {login.password_file} "
+        "and printed at every start)"
+    )
+
+
 def run_development(host: str, port: int) -> None:
-    from .commands import DEMO_SLUG, demo_command
+    from .commands import demo_command
+    from .demo import demo_slug
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # `kill` (SIGTERM) ends the process through sys.exit, so the atexit hooks stop the
+    # emulator, the mail sink and the worker instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     upgrade()
     click.get_current_context().invoke(demo_command)
+    slug = demo_slug()
     public_url = f"http://{host}:{port}"
     app.config["PUBLIC_BASE_URL"] = public_url
     _start_local_stripe(public_url)
-    click.echo(f"Widget:    {public_url}/widget/{DEMO_SLUG}")
-    click.echo(f"Progress:  {public_url}/api/v1/drives/{DEMO_SLUG}")
-    click.echo(f"Checkout:  {public_url}/donate/{DEMO_SLUG}")
-    click.echo(f"Admin:     {public_url}/admin/")
+    click.echo(f"Widget:    {public_url}/widget/{slug}")
+    click.echo(f"Progress:  {public_url}/api/v1/drives/{slug}")
+    click.echo(f"Checkout:  {public_url}/donate/{slug}")
+    echo_admin_login(public_url)
     start_dev_mailbox(app, public_url)
     _start_background_worker(app)
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.

@@ -48,3 +48,8 @@ class Conflict(DonationDriveError):
     """The change is not allowed in the record's current state."""
 
     status_code = 409
+
+
+class DriveNotTakingGifts(Conflict):
+    """The drive's checkout takes no gifts now: it has not started, or it has ended
+    and its settings do not keep it open."""

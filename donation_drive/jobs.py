@@ -8,7 +8,9 @@ two workers ticking out of step still run it once per interval.
 APScheduler runs the jobs in its thread pool with ``max_instances=1`` and
 ``coalesce=True`` (a worker that fell behind runs a job once, not once per missed
 tick). SIGTERM or SIGINT stops scheduling, tells a running job to stop at its next
-heartbeat, waits for it, and releases its lease.
+heartbeat, waits for it, and releases its lease. APScheduler is imported when a
+worker starts, not with this module: every ``donation-drive`` command loads this
+module to list ``worker``, and only ``worker`` and ``dev`` schedule anything.
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .leases import Lease, default_holder
 from .observability import serve_worker_metrics
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,8 @@ class Worker:
         lease.keep_alive()
 
     def _add_jobs(self, scheduler: BaseScheduler) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger  # lazily: module docstring
+
         now = datetime.now(UTC)
         for job in self.jobs:
             interval = int(self.app.config[job.interval_setting])
@@ -135,6 +140,8 @@ class Worker:
 
     def start_background(self) -> BackgroundScheduler:
         """Run the jobs in background threads (development server, tests)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         scheduler = BackgroundScheduler(timezone=UTC)
         self._add_jobs(scheduler)
         self.scheduler = scheduler
@@ -143,6 +150,8 @@ class Worker:
 
     def run_forever(self) -> None:
         """Run the jobs until SIGTERM or SIGINT, then finish gracefully."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
         scheduler = BlockingScheduler(timezone=UTC)
         self._add_jobs(scheduler)
         self.scheduler = scheduler

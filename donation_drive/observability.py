@@ -13,7 +13,9 @@ so the metric names and labels are defined once; donations are counted by
 listening to the ledger's ``totals_changed`` (``count_donations_recorded``).
 Prometheus metrics are process-wide by nature; under several gunicorn workers set
 ``PROMETHEUS_MULTIPROC_DIR`` (before the app is imported) and ``/metrics`` adds up
-every worker's numbers.
+every worker's numbers. The metrics are created on first use (``metrics()``), and
+``prometheus_client`` imported then: a CLI command that records nothing does not pay
+for it at start-up.
 """
 
 from __future__ import annotations
@@ -23,23 +25,18 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from flask import Flask, Response, current_app, has_request_context, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-    start_http_server,
-)
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Ids a proxy or a client may hand us: short, printable, no spaces or quotes, so
@@ -48,37 +45,68 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _ENVIRON_ID = "donation_drive.request_id"
 _ENVIRON_STARTED = "donation_drive.request_started"
 
-REQUESTS = Counter(
-    "donation_drive_http_requests_total",
-    "HTTP requests answered, by endpoint, method and status code.",
-    ["endpoint", "method", "status"],
-)
-REQUEST_SECONDS = Histogram(
-    "donation_drive_http_request_duration_seconds",
-    "Time to answer an HTTP request, by endpoint.",
-    ["endpoint"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-DONATIONS_RECORDED = Counter(
-    "donation_drive_donations_recorded_total",
-    "Donations that started counting toward a drive's total, by payment method.",
-    ["method"],
-)
-WEBHOOK_FAILURES = Counter(
-    "donation_drive_webhook_failures_total",
-    "Webhook deliveries refused or events that failed to process, by provider and reason.",
-    ["provider", "reason"],
-)
-EMAIL_FAILURES = Counter(
-    "donation_drive_email_failures_total",
-    "Email delivery attempts that failed, by kind and whether a retry is due.",
-    ["kind", "outcome"],
-)
-RECONCILE_FINDINGS = Counter(
-    "donation_drive_reconcile_findings_total",
-    "Differences reconciliation found between the provider and the ledger, by kind.",
-    ["kind"],
-)
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    requests: Counter
+    request_seconds: Histogram
+    donations_recorded: Counter
+    webhook_failures: Counter
+    email_failures: Counter
+    reconcile_findings: Counter
+
+
+_metrics: Metrics | None = None
+_metrics_lock = threading.Lock()
+
+
+def metrics() -> Metrics:
+    """This process's metrics, registered with Prometheus on the first call (once,
+    whichever of a worker's threads makes it: a second registration would raise)."""
+    global _metrics
+    if _metrics is None:
+        with _metrics_lock:
+            if _metrics is None:
+                _metrics = _create_metrics()
+    return _metrics
+
+
+def _create_metrics() -> Metrics:
+    from prometheus_client import Counter, Histogram  # lazily: see the module docstring
+
+    return Metrics(
+        requests=Counter(
+            "donation_drive_http_requests_total",
+            "HTTP requests answered, by endpoint, method and status code.",
+            ["endpoint", "method", "status"],
+        ),
+        request_seconds=Histogram(
+            "donation_drive_http_request_duration_seconds",
+            "Time to answer an HTTP request, by endpoint.",
+            ["endpoint"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        ),
+        donations_recorded=Counter(
+            "donation_drive_donations_recorded_total",
+            "Donations that started counting toward a drive's total, by payment method.",
+            ["method"],
+        ),
+        webhook_failures=Counter(
+            "donation_drive_webhook_failures_total",
+            "Webhook deliveries refused or events that failed to process, by provider and reason.",
+            ["provider", "reason"],
+        ),
+        email_failures=Counter(
+            "donation_drive_email_failures_total",
+            "Email delivery attempts that failed, by kind and whether a retry is due.",
+            ["kind", "outcome"],
+        ),
+        reconcile_findings=Counter(
+            "donation_drive_reconcile_findings_total",
+            "Differences reconciliation found between the provider and the ledger, by kind.",
+            ["kind"],
+        ),
+    )
 
 
 # -- one-line helpers for other modules ---------------------------------------------
@@ -90,23 +118,23 @@ def count_donations_recorded(
     """Receiver of the ledger's ``totals_changed`` (after its commit): one for each
     gift that started counting, by its payment method."""
     for method in counted_methods:
-        DONATIONS_RECORDED.labels(method=str(method)).inc()
+        metrics().donations_recorded.labels(method=str(method)).inc()
 
 
 def count_webhook_failure(reason: str, provider: str = "stripe") -> None:
     """A webhook delivery was refused (bad signature, bad payload) or its event
     failed to process. ``reason`` is a short fixed word, never an error message."""
-    WEBHOOK_FAILURES.labels(provider=provider, reason=reason).inc()
+    metrics().webhook_failures.labels(provider=provider, reason=reason).inc()
 
 
 def count_email_failure(kind: str, *, will_retry: bool) -> None:
     """An email delivery attempt failed; ``will_retry`` False means it gave up."""
-    EMAIL_FAILURES.labels(kind=kind, outcome="retry" if will_retry else "gave_up").inc()
+    metrics().email_failures.labels(kind=kind, outcome="retry" if will_retry else "gave_up").inc()
 
 
 def count_reconcile_finding(kind: str) -> None:
     """Reconciliation recorded a finding of this kind."""
-    RECONCILE_FINDINGS.labels(kind=kind).inc()
+    metrics().reconcile_findings.labels(kind=kind).inc()
 
 
 # -- request ids and logs -------------------------------------------------------------
@@ -246,8 +274,11 @@ def _finish_request(response: Response) -> Response:
     elapsed = time.perf_counter() - started if started is not None else 0.0
     # Endpoint names, not paths, keep the label set small whatever URLs are requested.
     endpoint = request.endpoint or "unmatched"
-    REQUESTS.labels(endpoint=endpoint, method=request.method, status=response.status_code).inc()
-    REQUEST_SECONDS.labels(endpoint=endpoint).observe(elapsed)
+    recorded = metrics()
+    recorded.requests.labels(
+        endpoint=endpoint, method=request.method, status=response.status_code
+    ).inc()
+    recorded.request_seconds.labels(endpoint=endpoint).observe(elapsed)
     if current_app.config.get("ACCESS_LOG", True):
         access_log.info(
             "%s %s %s",
@@ -271,6 +302,9 @@ def _finish_request(response: Response) -> Response:
 def metrics_text(multiproc_dir: str | None) -> bytes:
     """The exposition text: this process's registry, or every worker's numbers added
     up from ``multiproc_dir`` in multi-process mode."""
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+    metrics()  # every family listed, even those nothing has bumped yet
     if multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
@@ -283,6 +317,8 @@ def metrics_view() -> Response:
     presented = request.headers.get("Authorization", "")
     if token and not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
         return Response("metrics need a bearer token\n", 401, mimetype="text/plain")
+    from prometheus_client import CONTENT_TYPE_LATEST
+
     body = metrics_text(current_app.config.get("PROMETHEUS_MULTIPROC_DIR"))
     response = Response(body, mimetype=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
@@ -296,6 +332,8 @@ def serve_worker_metrics(app: Flask) -> object | None:
     port = int(app.config.get("WORKER_METRICS_PORT") or 0)
     if not port:
         return None
+    from prometheus_client import start_http_server
+
     address = app.config.get("WORKER_METRICS_ADDRESS") or "127.0.0.1"
     server, _thread = start_http_server(port, addr=address)
     logging.getLogger(__name__).info("worker metrics on http://%s:%s/metrics", address, port)

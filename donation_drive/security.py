@@ -16,9 +16,9 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from config import DEFAULT_SECRET_KEY
+from .settings import DEFAULT_SECRET_KEY
 
-# The Stripe emulator's stand-in credentials (config.py's defaults): fine on a
+# The Stripe emulator's stand-in credentials (the settings' defaults): fine on a
 # laptop, and a sign of a forgotten setting anywhere real.
 EMULATOR_CREDENTIALS = {
     "STRIPE_SECRET_KEY": "sk_test_localstripe",

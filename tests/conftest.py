@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 os.environ["DONATION_DRIVE_ENV"] = "testing"
@@ -23,7 +24,7 @@ from donation_drive import create_app
 from donation_drive.extensions import db
 from donation_drive.ledger import create_drive
 from donation_drive.ledger.validation import parse_datetime
-from donation_drive.models import Drive
+from donation_drive.models import Drive, utcnow
 
 from .peers.live_server import LiveServer
 from .peers.postgres import PostgresCluster
@@ -113,17 +114,33 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def drive(app: Flask) -> Drive:
+def create_eoy_drive(starts_at: datetime, ends_at: datetime) -> Drive:
     return create_drive(
         slug="eoy",
         title="End of the Year Donation Drive",
         goal_amount=7_500_000,
         currency="USD",
-        starts_at=parse_datetime("2026-11-15", "starts", tz="America/New_York"),
-        ends_at=parse_datetime("2026-12-31", "ends", tz="America/New_York", end_of_day=True),
+        starts_at=starts_at,
+        ends_at=ends_at,
         description="Keep the blog independent.",
     )
+
+
+@pytest.fixture
+def drive(app: Flask) -> Drive:
+    return create_eoy_drive(
+        parse_datetime("2026-11-15", "starts", tz="America/New_York"),
+        parse_datetime("2026-12-31", "ends", tz="America/New_York", end_of_day=True),
+    )
+
+
+@pytest.fixture
+def running_drive(app: Flask) -> Drive:
+    """The ``drive`` fixture's drive, but running whatever day the suite runs (it
+    started a week ago and ends in a month), for tests that give at the checkout:
+    it takes gifts only while a drive runs (or where the drive's settings say so)."""
+    now = utcnow()
+    return create_eoy_drive(now - timedelta(days=7), now + timedelta(days=30))
 
 
 @pytest.fixture

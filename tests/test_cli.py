@@ -1,16 +1,19 @@
 """The ``donation-drive`` commands for drives, offline donations and the demo: they
-work, and bad input gets an error naming the option, with nothing written."""
+work, and bad input gets an error naming the option, with nothing written. The demo
+makes this year's drive, running today, and last year's, ended, once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from donation_drive.demo import demo_plans, demo_slug
 from donation_drive.extensions import db
-from donation_drive.ledger import drive_progress, get_drive, recount_drive
-from donation_drive.models import Donation, Drive
+from donation_drive.ledger import create_drive, drive_progress, get_drive, recount_drive
+from donation_drive.models import OFFLINE_METHODS, Donation, Drive, utcnow
 
 from .amount_cases import DRIVES, AmountCase, case_params, create_table_drives
 
@@ -199,20 +202,59 @@ def test_donation_add_refuses_a_bad_email_naming_the_option(runner, drive):
     assert donation_count() == 0
 
 
-def test_demo_creates_the_2024_drive_with_5706_dollars_raised(runner, app):
+def demo_drives() -> tuple[Drive, Drive]:
+    """This year's demo drive and last year's, by the slugs the demo gives them."""
+    year = utcnow().year  # the tests' ADMIN_TIMEZONE is UTC
+    return get_drive(f"{year}-end-of-year"), get_drive(f"{year - 1}-end-of-year")
+
+
+def gifts_of(drive: Drive) -> list[Donation]:
+    return list(db.session.scalars(select(Donation).where(Donation.drive_id == drive.id)))
+
+
+def test_demo_creates_this_years_drive_running_today_with_5706_dollars_raised(runner, app):
     result = runner.invoke(args=["demo"])
 
     assert result.exit_code == 0, result.output
-    drive = get_drive("2024-end-of-year")
-    assert drive.title == "2024 End of the Year Donation Drive"
+    now = utcnow()
+    drive, _ = demo_drives()
+    assert drive.slug == demo_slug() == f"{now.year}-end-of-year"
+    assert drive.title == f"{now.year} End of the Year Donation Drive"
     assert (drive.goal_amount, drive.currency) == (7_500_000, "USD")
-    progress = drive_progress("2024-end-of-year", fresh=True)
+    assert drive.starts_at == datetime.combine(
+        now.date() - timedelta(days=16), datetime.min.time(), tzinfo=UTC
+    )
+    assert drive.ends_at >= datetime(now.year, 12, 31, 23, 59, tzinfo=UTC)
+    assert drive.ends_at >= now + timedelta(days=30)
+    progress = drive_progress(drive.slug, fresh=True)
+    assert progress.schedule.state == "running" and progress.schedule.accepting_gifts
     assert progress.raised_amount == 570_600
     assert recount_drive(drive.id) == (570_600, progress.donor_count)
-    methods = set(db.session.scalars(select(Donation.method).where(Donation.drive_id == drive.id)))
-    assert {"paypal", "check", "amazon_gift_card", "bitcoin", "cash"} <= methods
+    gifts = gifts_of(drive)
+    assert {gift.method for gift in gifts} == set(OFFLINE_METHODS)  # every offline channel
+    assert all(drive.starts_at <= gift.received_at <= now for gift in gifts)
+    assert f"Created demo drive '{drive.slug}'" in result.output
     assert "$5,706.00" in result.output
     assert "$75,000.00" in result.output
+
+
+def test_demo_creates_last_years_ended_drive_with_gifts_over_its_weeks(runner, app):
+    runner.invoke(args=["demo"])
+
+    _, last_year = demo_drives()
+    year = utcnow().year - 1
+    assert last_year.title == f"{year} End of the Year Donation Drive"
+    assert last_year.starts_at == datetime(year, 11, 15, tzinfo=UTC)
+    assert last_year.ends_at.date() == datetime(year, 12, 31).date()
+    progress = drive_progress(last_year.slug, fresh=True)
+    assert progress.schedule.state == "ended"
+    assert (progress.raised_amount, progress.goal_amount) == (5_509_000, 6_000_000)
+    assert recount_drive(last_year.id) == (5_509_000, 35)
+    gifts = gifts_of(last_year)
+    assert all(last_year.starts_at <= g.received_at <= last_year.ends_at for g in gifts)
+    weeks = {(g.received_at - last_year.starts_at).days // 7 for g in gifts}
+    assert weeks == set(range(7))  # every one of its weeks has gifts
+    assert {g.method for g in gifts} == set(OFFLINE_METHODS)
 
 
 def test_demo_is_idempotent(runner, app):
@@ -222,15 +264,19 @@ def test_demo_is_idempotent(runner, app):
     again = runner.invoke(args=["demo"])
 
     assert again.exit_code == 0, again.output
-    assert "already exists" in again.output
-    assert donation_count() == first_count
-    assert drive_progress("2024-end-of-year", fresh=True).raised_amount == 570_600
+    assert again.output.count("already exists") == 2
+    assert "Recorded" not in again.output
+    assert donation_count() == first_count == 9 + 35
+    assert db.session.scalar(select(func.count(Drive.id))) == 2
+    this_year, last_year = demo_drives()
+    assert drive_progress(this_year.slug, fresh=True).raised_amount == 570_600
+    assert drive_progress(last_year.slug, fresh=True).raised_amount == 5_509_000
 
 
 def test_demo_completes_a_run_that_stopped_halfway(runner, app, monkeypatch):
-    import donation_drive.commands as commands
+    import donation_drive.demo as demo
 
-    real_record = commands.record_offline_donation
+    real_record = demo.record_offline_donation
     calls = []
 
     def dies_on_the_fifth_gift(*args, **kwargs):
@@ -239,16 +285,62 @@ def test_demo_completes_a_run_that_stopped_halfway(runner, app, monkeypatch):
             raise KeyboardInterrupt  # the operator hit ^C
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(commands, "record_offline_donation", dies_on_the_fifth_gift)
+    monkeypatch.setattr(demo, "record_offline_donation", dies_on_the_fifth_gift)
     runner.invoke(args=["demo"])
-    monkeypatch.setattr(commands, "record_offline_donation", real_record)
+    monkeypatch.setattr(demo, "record_offline_donation", real_record)
     assert donation_count() == 4
 
     result = runner.invoke(args=["demo"])
 
     assert result.exit_code == 0, result.output
     assert "Recorded 5 sample donations" in result.output
-    assert drive_progress("2024-end-of-year", fresh=True).raised_amount == 570_600
+    assert "Recorded 35 sample donations" in result.output
+    this_year, last_year = demo_drives()
+    assert drive_progress(this_year.slug, fresh=True).raised_amount == 570_600
+    assert drive_progress(last_year.slug, fresh=True).raised_amount == 5_509_000
+
+
+def test_demo_puts_no_sample_money_into_a_real_drive_of_its_slug(runner, app):
+    now = utcnow()
+    create_drive(
+        slug=demo_slug(),
+        title="Our real drive",
+        goal_amount=5_000_000,
+        currency="USD",
+        starts_at=now - timedelta(days=3),
+        ends_at=now + timedelta(days=20),
+    )
+
+    result = runner.invoke(args=["demo"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Drive '{demo_slug()}' exists and holds no demo entries: left as it is." in (
+        result.output
+    )
+    assert drive_progress(demo_slug(), fresh=True).raised_amount == 0
+    assert get_drive(demo_slug()).title == "Our real drive"
+
+
+@pytest.mark.parametrize(
+    "first_run, later_run",
+    [
+        ("2026-01-01T00:00:00", "2026-12-31T23:59:00"),
+        ("2026-03-10T08:00:00", "2026-11-02T12:00:00"),
+        ("2026-12-20T18:00:00", "2026-12-31T23:00:00"),
+        ("2026-12-31T23:59:00", "2026-12-31T23:59:30"),
+    ],
+)
+def test_this_years_demo_drive_is_running_on_every_later_run_that_year(first_run, later_run):
+    first, later = datetime.fromisoformat(first_run), datetime.fromisoformat(later_run)
+    tz = ZoneInfo("America/New_York")
+    this_year, last_year = demo_plans(first.replace(tzinfo=tz), tz)
+
+    for moment in (first, later):
+        assert this_year.starts_at <= moment.replace(tzinfo=tz) <= this_year.ends_at
+    assert this_year.slug == f"{first.year}-end-of-year"
+    assert last_year.ends_at < first.replace(tzinfo=tz)  # ended by the first run
+    assert last_year.slug == f"{first.year - 1}-end-of-year"
+    assert demo_plans(later.replace(tzinfo=tz), tz)[0].slug == this_year.slug
 
 
 @pytest.mark.parametrize("case", case_params())

@@ -3,6 +3,8 @@ and disabling. Changing a password or disabling an admin ends all of their sessi
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -14,9 +16,15 @@ from ..models import AdminUser, utcnow
 from .login_sessions import revoke_all_sessions
 
 _hasher = PasswordHasher()
-# Checked against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the email is unknown, so timing does not reveal which emails
+    exist. Made on first use: hashing is slow by design, and no command should pay it
+    at start-up."""
+    return _hasher.hash("not-a-real-password")
 
 
 def _check_new_password(password: str, field: str) -> None:
@@ -57,8 +65,11 @@ def _existing(email: str) -> AdminUser:
 
 def authenticate(email: str, password: str) -> AdminUser | None:
     """The active admin with these credentials, or None."""
+    # Before the lookup: the first attempt, which makes it, then takes as long for a
+    # known email as for an unknown one.
+    dummy_hash = _dummy_hash()
     admin = _find(email or "")
-    if not _verifies(admin.password_hash if admin else _DUMMY_HASH, password):
+    if not _verifies(admin.password_hash if admin else dummy_hash, password):
         return None
     if admin is None or not admin.is_active:
         return None
@@ -107,3 +118,13 @@ def disable_admin(email: str) -> AdminUser:
     revoke_all_sessions(admin.id)
     db.session.commit()
     return admin
+
+
+def find_admin(email: str) -> AdminUser | None:
+    """The admin with this email (in any case), active or not."""
+    return _find(email or "")
+
+
+def password_matches(admin: AdminUser, password: str) -> bool:
+    """Whether ``password`` is the admin's, without logging them in."""
+    return _verifies(admin.password_hash, password)

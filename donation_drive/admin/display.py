@@ -3,19 +3,16 @@ dates in the organisation's time zone (``ADMIN_TIMEZONE``)."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from flask import current_app
 
 from ..formatting import format_money
+from ..formatting import organisation_timezone as admin_timezone
 from ..models import Method, Status
 from .blueprint import bp
-
-log = logging.getLogger(__name__)
 
 METHOD_LABELS: dict[str, str] = {
     Method.CARD: "Card",
@@ -34,17 +31,6 @@ STATUS_LABELS: dict[str, str] = {
     Status.CANCELED: "Canceled",
     Status.VOIDED: "Voided",
 }
-
-
-def admin_timezone() -> tzinfo:
-    """The zone admins think in. A misspelt setting falls back to UTC (logged) rather
-    than taking every admin page down."""
-    name = current_app.config.get("ADMIN_TIMEZONE") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("ADMIN_TIMEZONE %r is not a known time zone; using UTC", name)
-        return ZoneInfo("UTC")
 
 
 def _locale() -> str:

@@ -21,6 +21,7 @@ from ..ledger.validation import (
     validate_slug,
 )
 from ..models import Drive, utcnow
+from ..widget.presentation import schedule_status
 from .blueprint import bp
 from .display import admin_timezone
 from .forms import DriveForm, FieldErrors, NewDriveForm
@@ -126,6 +127,7 @@ def next_year_values(drive: Drive, tz_name: str) -> dict[str, object]:
         "ends_at": _local_input(ends, tz),
         "timezone": tz_name,
         "description": drive.description,
+        "accept_gifts_after_end": drive.accept_gifts_after_end,
     }
 
 
@@ -140,8 +142,8 @@ def drives():
 
 
 def _read_schedule(form: DriveForm, errors: FieldErrors, drive: Drive | None) -> dict:
-    """Title, dates and description from the form (the goal is read by the caller,
-    in the drive's currency)."""
+    """Title, dates, description and whether the checkout takes gifts after the end,
+    from the form (the goal is read by the caller, in the drive's currency)."""
     tz_name = errors.check(lambda: _timezone(form.timezone.data)[0])
     values: dict[str, object] = {
         "title": errors.check(clean_text, form.title.data, "title", max_length=200, required=True),
@@ -149,6 +151,7 @@ def _read_schedule(form: DriveForm, errors: FieldErrors, drive: Drive | None) ->
             clean_text, form.description.data, "description", max_length=5000, multiline=True
         )
         or "",
+        "accept_gifts_after_end": bool(form.accept_gifts_after_end.data),
     }
     if tz_name is not None:
         for field, is_end in (("starts_at", False), ("ends_at", True)):
@@ -182,6 +185,7 @@ def edit_drive(slug: str):
                 "ends_at": _local_input(drive.ends_at, tz),
                 "timezone": tz_name,
                 "description": drive.description,
+                "accept_gifts_after_end": drive.accept_gifts_after_end,
             }
         )
     elif form.validate():
@@ -202,11 +206,13 @@ def edit_drive(slug: str):
         status = 400
     else:
         status = 400
+    progress = drive_progress(slug, fresh=True)
     return render_template(
         "admin/drive_edit.html",
         drive=get_drive(slug),
         form=form,
-        progress=drive_progress(slug, fresh=True),
+        progress=progress,
+        status=schedule_status(progress.schedule),
         snippets=embed_snippets(slug, current_app.config["PUBLIC_BASE_URL"]),
     ), status
 

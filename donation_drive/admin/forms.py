@@ -249,6 +249,11 @@ class DriveForm(FlaskForm):
     ends_at = StringField("Ends", render_kw={"type": "datetime-local", "required": True})
     timezone = StringField("Time zone", description="An IANA name, e.g. America/New_York.")
     description = TextAreaField("Description", render_kw={"rows": 4})
+    accept_gifts_after_end = BooleanField(
+        "Keep taking gifts at the checkout after the drive ends",
+        description="They count toward this drive. Without it, once the drive has ended its "
+        "checkout says so and points to the drive running then.",
+    )
 
 
 class NewDriveForm(DriveForm):

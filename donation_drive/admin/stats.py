@@ -8,15 +8,15 @@ ledger's own rule for what counts (succeeded, less refunds and held disputes; se
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import ColumnElement, func, literal_column, select
 
 from ..extensions import db
 from ..ledger import Progress, drive_progress
+from ..ledger.schedule import whole_days_until
 from ..models import Donation, Drive, Method, Status, utcnow
 
 # What a donation adds to its drive, in SQL; the same rule as ``counted_amount``.
@@ -52,9 +52,7 @@ class DriveOverview:
     @property
     def days_left(self) -> int:
         """Whole days until the drive ends, counting a part day as one; 0 once ended."""
-        if self.now >= self.drive.ends_at:
-            return 0
-        return math.ceil((self.drive.ends_at - self.now) / timedelta(days=1))
+        return whole_days_until(self.drive.ends_at, self.now)
 
     @property
     def has_started(self) -> bool:
@@ -62,7 +60,7 @@ class DriveOverview:
 
     @property
     def days_to_start(self) -> int:
-        return max(math.ceil((self.drive.starts_at - self.now) / timedelta(days=1)), 0)
+        return whole_days_until(self.drive.starts_at, self.now)
 
 
 def _rounded_ratio(numerator: int, denominator: int) -> int:

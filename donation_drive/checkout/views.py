@@ -9,13 +9,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from ..amount_text import amount_example, format_amount_input
 from ..errors import DonationDriveError, InvalidInput, NotFound
 from ..extensions import db, limiter
-from ..formatting import format_money
+from ..formatting import format_day, format_money
 from ..json_api import json_api
-from ..ledger import drive_progress, get_drive
+from ..ledger import DriveState, Schedule, current_drive, drive_progress, get_drive, schedule_of
 from ..models import Donation, Drive
 from ..stripe_gateway import PaymentDeclined, PaymentServiceUnavailable
 from ..widget.presentation import widget_view
 from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
+from .drive_status import refuse_unless_accepting, schedule_notice
 from .fees import fee_terms_text
 from .form import amount_limits, parse_donation_form, quote_charge
 from .links import donation_id_from, thank_you_url
@@ -41,13 +42,33 @@ def _amount_choices(drive: Drive) -> list[dict[str, str]]:
     ]
 
 
+def _not_taking_gifts(drive: Drive, schedule: Schedule) -> Response:
+    """An upcoming or ended drive's page: when it starts or what it raised, and a
+    link to the drive that is taking gifts now, if there is one."""
+    current = current_drive()
+    html = render_template(
+        "checkout/not_taking_gifts.html",
+        drive=drive,
+        progress=widget_view(drive_progress(drive.slug)),
+        notice=schedule_notice(drive, schedule),
+        ended=schedule.state == DriveState.ENDED,
+        current=current,  # running, so never this drive
+        current_ends=format_day(current.ends_at, current.locale) if current else None,
+    )
+    return _private(Response(html, mimetype="text/html"))
+
+
 @bp.get("/donate/<slug>")
 def donate(slug: str) -> Response:
     drive = get_drive(slug)
+    schedule = schedule_of(drive)
+    if not schedule.accepting_gifts:
+        return _not_taking_gifts(drive, schedule)
     low, high = amount_limits()
     html = render_template(
         "checkout/donate.html",
         drive=drive,
+        notice=schedule_notice(drive, schedule),
         progress=widget_view(drive_progress(slug)),
         presets=_amount_choices(drive),
         min_amount=format_money(low, drive.currency, drive.locale),
@@ -97,6 +118,7 @@ def start_payment(slug: str) -> Response:
     amount: int | None = None
     try:
         drive = get_drive(slug)
+        refuse_unless_accepting(drive, schedule_of(drive))
         if data is None:
             raise InvalidInput("send the donation form as JSON", "payload")
         form = parse_donation_form(data, drive)

@@ -4,8 +4,9 @@
 checkout, webhooks, reconciliation and imports), ``donations`` records offline gifts
 and checkout's pending rows, ``adjustments`` changes them (refunds, disputes, voids,
 corrections), ``transactions`` is the discipline all of them follow, ``signals``
-what they announce to those who react, and ``totals`` is the one source of a
-drive's figures. The ledger imports none of its callers.
+what they announce to those who react, ``totals`` is the one source of a drive's
+figures and ``schedule`` says when a drive takes gifts. The ledger imports none of
+its callers.
 """
 
 from .adjustments import (
@@ -24,6 +25,7 @@ from .donations import (
 )
 from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
 from .provider_payments import ProviderPayment, RecordResult, record_provider_payment
+from .schedule import DriveState, Schedule, current_drive, schedule_of
 from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_changed
 from .totals import (
     Progress,
@@ -38,16 +40,19 @@ __all__ = [
     "AlsoWrite",
     "DonorDetails",
     "DriveKey",
+    "DriveState",
     "Gift",
     "Progress",
     "ProviderPayment",
     "RecordResult",
+    "Schedule",
     "apply_provider_dispute",
     "apply_provider_refund",
     "attach_provider_ref",
     "cached_progress",
     "create_drive",
     "create_pending_card_donation",
+    "current_drive",
     "drive_progress",
     "find_provider_donation",
     "get_drive",
@@ -62,6 +67,7 @@ __all__ = [
     "record_provider_payment",
     "recount_drive",
     "refund_offline_donation",
+    "schedule_of",
     "totals_changed",
     "update_drive",
     "update_offline_donation",

@@ -66,8 +66,11 @@ def create_drive(
     ends_at: datetime,
     description: str = "",
     locale: str = "en_US",
+    accept_gifts_after_end: bool = False,
 ) -> Drive:
-    """Create a drive; the goal is in minor units of ``currency``."""
+    """Create a drive; the goal is in minor units of ``currency``. Its checkout takes
+    gifts while it runs, and after its end only with ``accept_gifts_after_end``
+    (``schedule``)."""
     drive = Drive(
         slug=validate_slug(slug),
         title=clean_text(title, "title", max_length=200, required=True),
@@ -77,6 +80,7 @@ def create_drive(
         locale=_validate_locale(locale),
         starts_at=starts_at,
         ends_at=ends_at,
+        accept_gifts_after_end=bool(accept_gifts_after_end),
         raised_amount=0,
         donor_count=0,
     )
@@ -90,8 +94,9 @@ def create_drive(
 
 
 def update_drive(drive: Drive, **changes: object) -> Drive:
-    """Edit a drive's title, description, goal, dates or locale (not its currency once
-    money is recorded, because the ledger's amounts are in that currency)."""
+    """Edit a drive's title, description, goal, dates, locale or whether its checkout
+    takes gifts after the end (not its currency once money is recorded, because the
+    ledger's amounts are in that currency)."""
     if "title" in changes:
         drive.title = clean_text(changes["title"], "title", max_length=200, required=True)
     if "description" in changes:
@@ -102,6 +107,8 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
         drive.goal_amount = check_minor_units(changes["goal_amount"], "goal")
     if "locale" in changes:
         drive.locale = _validate_locale(str(changes["locale"]))
+    if "accept_gifts_after_end" in changes:
+        drive.accept_gifts_after_end = bool(changes["accept_gifts_after_end"])
     for key in ("starts_at", "ends_at"):
         if key in changes:
             setattr(drive, key, changes[key])

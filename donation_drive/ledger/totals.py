@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from ..errors import UnknownDrive
 from ..extensions import db
-from ..models import Donation, Drive, Status
+from ..models import Donation, Drive, Status, utcnow
+from .schedule import Schedule, drive_schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,11 @@ class Progress:
     goal_amount: int
     raised_amount: int
     donor_count: int
+    starts_at: datetime
     ends_at: datetime
+    # Where the drive stood when the figures were read: cached with them, so the
+    # widget's "N days left" is at most WIDGET_CACHE_SECONDS late.
+    schedule: Schedule
 
     @property
     def percent(self) -> float:
@@ -56,6 +61,11 @@ class Progress:
             "donor_count": self.donor_count,
             "percent": self.percent,
             "ends_at": self.ends_at.isoformat(),
+            "starts_at": self.starts_at.isoformat(),
+            "state": str(self.schedule.state),
+            "days_left": self.schedule.days_left,
+            "starts_in_days": self.schedule.starts_in_days,
+            "accepting_gifts": self.schedule.accepting_gifts,
         }
 
 
@@ -139,13 +149,16 @@ _PROGRESS_COLUMNS = (
     Drive.goal_amount,
     Drive.raised_amount,
     Drive.donor_count,
+    Drive.starts_at,
     Drive.ends_at,
+    Drive.accept_gifts_after_end,
 )
 
 
 def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
     """Goal, raised amount (minor units, net of refunds, disputes and voids), donor
-    count and percent for a drive. Raises ``UnknownDrive``.
+    count and percent for a drive, and where it stands in its calendar. Raises
+    ``UnknownDrive``.
 
     Served from the per-process cache unless ``fresh``: at most one indexed read
     per drive per ``WIDGET_CACHE_SECONDS``, and none after that while cached.
@@ -167,7 +180,9 @@ def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
         goal_amount=row.goal_amount,
         raised_amount=row.raised_amount,
         donor_count=row.donor_count,
+        starts_at=row.starts_at,
         ends_at=row.ends_at,
+        schedule=drive_schedule(row.starts_at, row.ends_at, row.accept_gifts_after_end, utcnow()),
     )
     cache.put(row.id, progress, generation)
     return progress

@@ -4,6 +4,7 @@ Every function raises ``InvalidInput`` naming the field."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time
@@ -16,14 +17,18 @@ from ..errors import InvalidAmount, InvalidCurrency, InvalidInput
 
 # Far above any real gift, far below BIGINT: keeps sums safe on every database.
 MAX_MINOR_UNITS = 10**12
-_KNOWN_CURRENCIES = frozenset(list_currencies())
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
+@functools.cache
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())  # Babel's data, read on first use, not at start-up
+
+
 def validate_currency(value: object, field: str = "currency") -> str:
     code = str(value or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code) or code not in _KNOWN_CURRENCIES:
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in _known_currencies():
         raise InvalidCurrency(f"unknown currency {str(value)[:20]!r}", field)
     return code
 

@@ -12,6 +12,7 @@ from .operations import (
     ReconcileRun,
     WebhookEvent,
 )
+from .staged_import import StagedImport
 from .types import UTCDateTime, utcnow
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PaymentAttempt",
     "ReconcileFinding",
     "ReconcileRun",
+    "StagedImport",
     "Status",
     "UTCDateTime",
     "WebhookEvent",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -15,6 +15,9 @@ class Drive(db.Model):
     ``raised_amount`` and ``donor_count`` are a running aggregate kept by the ledger
     in the same transaction as every donation change, so reading a drive's progress
     is one primary-key read however many donations it has.
+
+    ``accept_gifts_after_end`` keeps the checkout open once the drive has ended; the
+    gifts still count toward this drive (the rule: ``ledger.schedule``).
     """
 
     __tablename__ = "drives"
@@ -32,6 +35,9 @@ class Drive(db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en_US")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accept_gifts_after_end: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     donor_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

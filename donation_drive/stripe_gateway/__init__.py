@@ -9,6 +9,10 @@ plain objects the rest of the service reads. Nothing outside this package import
 - ``metadata``: the ``drive_slug``/``donation_id`` convention on every payment.
 - ``ledger_payment``: what the ledger records for a succeeded PaymentIntent.
 - ``emulator``: start ``localstripe`` for development and tests.
+
+The SDK is imported inside the functions that call it, not at the top of a module:
+importing it takes longer than starting a whole ``donation-drive`` command should
+(it pulls in an HTTP client or two), and most commands and requests never call Stripe.
 """
 
 from .client import GatewaySettings, settings, stripe_client

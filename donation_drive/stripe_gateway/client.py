@@ -12,10 +12,13 @@ that differ ask ``settings().is_emulator`` and live in this package only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import stripe
 from flask import current_app
+
+if TYPE_CHECKING:
+    import stripe
 
 _EXTENSION_KEY = "donation_drive.stripe_client"
 # A donor waits on these calls; better a clear "try again" than a hung page.
@@ -55,6 +58,8 @@ def settings() -> GatewaySettings:
 def stripe_client() -> stripe.StripeClient:
     """The current app's client, created on first use and rebuilt if the key or
     the API address changed."""
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     current = settings()
     cache_key = (current.secret_key, current.api_base)
     cached = current_app.extensions.get(_EXTENSION_KEY)

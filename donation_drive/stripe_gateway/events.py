@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import stripe
-
 from .client import settings
 from .errors import InvalidWebhook
 
@@ -32,6 +30,8 @@ def parse_event(payload: bytes | str, signature: str | None) -> ProviderEvent:
     Raises ``InvalidWebhook`` (field ``signature`` or ``payload``) for a missing,
     forged or stale signature, and for a body that is not a Stripe event.
     """
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     current = settings()
     try:
         # The SDK's own check (what ``stripe.Webhook.construct_event`` runs first):

@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from .client import settings, stripe_client
 from .objects import (
@@ -29,6 +27,9 @@ from .objects import (
     payment_intent_from,
     refund_from,
 )
+
+if TYPE_CHECKING:
+    import stripe
 
 PAGE_SIZE = 100
 
@@ -120,6 +121,8 @@ def _window_params(since: datetime | None) -> dict[str, Any]:
 
 def _pages(list_call: Callable[..., Any], params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every object of a Stripe list, one at a time, as a dict."""
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     try:
         listing = list_call(params={"limit": PAGE_SIZE, **params})
         for obj in listing.auto_paging_iter():
@@ -133,6 +136,8 @@ def _pages(list_call: Callable[..., Any], params: dict[str, Any]) -> Iterator[di
 def iter_payments(since: datetime | None) -> Iterator[StripePayment]:
     """Every PaymentIntent created at or after ``since`` (all when None), in any
     status, with its latest charge's refunded total. Raises ``ListingError``."""
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     params = {"expand": ["data.latest_charge"], **_window_params(since)}
     for data in _pages(stripe_client().v1.payment_intents.list, params):
         if since is None or _created(data) >= since:
@@ -144,6 +149,8 @@ def iter_payments(since: datetime | None) -> Iterator[StripePayment]:
 
 def find_payment(payment_intent_id: str) -> StripePayment | None:
     """One PaymentIntent by id, or None when Stripe does not know it."""
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     try:
         intent = stripe_client().v1.payment_intents.retrieve(
             payment_intent_id, params={"expand": ["latest_charge"]}

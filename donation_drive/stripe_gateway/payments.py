@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import stripe
-
 from .client import settings, stripe_client
 from .errors import PaymentDeclined, PaymentRejected, PaymentServiceUnavailable
 from .metadata import PaymentMetadata
@@ -41,6 +39,8 @@ def _stripe_errors(
 ) -> Iterator[None]:
     """Turn SDK exceptions into domain errors with messages fit for a donor;
     ``rejected`` replaces Stripe's own words for a refused request."""
+    import stripe  # lazily: the SDK is slow to import (see the package docstring)
+
     try:
         yield
     except stripe.CardError as exc:

@@ -32,13 +32,7 @@ from flask import Flask
 from werkzeug.http import http_date, parse_etags, remove_entity_headers
 
 from ..ledger import cached_progress
-from ..observability import (
-    REQUEST_ID_HEADER,
-    REQUEST_SECONDS,
-    REQUESTS,
-    SANE_REQUEST_ID,
-    access_log,
-)
+from ..observability import REQUEST_ID_HEADER, SANE_REQUEST_ID, access_log, metrics
 from .rendering import Headers, Rendered, rendered_cache, representation_key
 
 RENDERED_ENVIRON_KEY = "donation_drive.widget_rendered"
@@ -142,9 +136,10 @@ class WidgetFastPath:
         """What the app's request hooks record for every request (observability.py)."""
         children = self._metrics.get((endpoint, status))
         if children is None:
+            recorded = metrics()
             children = (
-                REQUESTS.labels(endpoint=endpoint, method="GET", status=status),
-                REQUEST_SECONDS.labels(endpoint=endpoint),
+                recorded.requests.labels(endpoint=endpoint, method="GET", status=status),
+                recorded.request_seconds.labels(endpoint=endpoint),
             )
             self._metrics[(endpoint, status)] = children
         children[0].inc()

@@ -1,12 +1,13 @@
 """What the widget shows, computed once from a Progress: formatted figures, the bar
-width capped at 100% and the text alternative."""
+width capped at 100%, where the drive stands ("12 days left", "Starts in 3 days",
+"Ended") and the text alternative."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..formatting import format_money, format_percent
-from ..ledger import Progress
+from ..ledger import DriveState, Progress, Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,24 @@ class WidgetView:
     bar_percent: float
     bar_value: str  # bar_percent as written in markup: "7.6", "100"
     donor_count: int
+    status: str
     summary: str
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"
+
+
+def schedule_status(schedule: Schedule) -> str:
+    """The drive's calendar in a few words, as the widget shows it (embed.js says the
+    same from the JSON)."""
+    if schedule.state == DriveState.UPCOMING:
+        return f"Starts in {_days(schedule.starts_in_days)}"
+    if schedule.state == DriveState.ENDED:
+        return "Ended"
+    if schedule.days_left == 0:
+        return "Ends today"
+    return f"{_days(schedule.days_left)} left"
 
 
 def widget_view(progress: Progress) -> WidgetView:
@@ -26,9 +44,10 @@ def widget_view(progress: Progress) -> WidgetView:
     raised = format_money(progress.raised_amount, progress.currency, progress.locale, whole=True)
     percent = format_percent(progress.percent, progress.locale)
     donors = progress.donor_count
+    status = schedule_status(progress.schedule)
     summary = (
         f"{progress.title}: {raised} raised of {goal} goal ({percent}), "
-        f"{donors} {'donation' if donors == 1 else 'donations'}"
+        f"{donors} {'donation' if donors == 1 else 'donations'}, {status.lower()}"
     )
     return WidgetView(
         title=progress.title,
@@ -38,5 +57,6 @@ def widget_view(progress: Progress) -> WidgetView:
         bar_percent=progress.bar_percent,
         bar_value=f"{progress.bar_percent:g}",
         donor_count=donors,
+        status=status,
         summary=summary,
     )

@@ -213,3 +213,37 @@ def test_drive_forms_need_a_csrf_token(admin_client, drive):
     response = admin_client.post("/admin/drives/eoy/edit", data=_edit_form(title="Hacked"))
     assert response.status_code == 400
     assert get_drive("eoy").title == "End of the Year Donation Drive"
+
+
+def _ticked(page: str) -> bool:
+    box = re.search(r'<input[^>]*name="accept_gifts_after_end"[^>]*>', page)
+    assert box, "no accept_gifts_after_end checkbox"
+    return " checked" in box.group(0)
+
+
+def test_the_settings_page_states_the_rule_and_keeps_an_ended_drive_open_on_request(
+    admin_client, client, drive
+):
+    page = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
+    rule = page.split('data-testid="gift-rule"', 1)[1].split("</ul>", 1)[0]
+    assert "Before the start, the checkout says when the drive starts" in rule
+    assert "links to the drive running then" in rule
+    assert "Only the checkout refuses." in rule
+    assert _ticked(page) is False
+
+    # Dates that have passed (in the admin time zone, as the form has them): ended.
+    ended = _edit_form(starts_at="2025-11-15T00:00", ends_at="2025-12-31T23:59")
+    assert post_form(admin_client, "/admin/drives/eoy/edit", ended).status_code == 302
+    assert get_drive("eoy").accept_gifts_after_end is False
+    assert "no longer takes gifts" in client.get("/donate/eoy").get_data(as_text=True)
+    page = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
+    assert "Now: Ended; the checkout does not take gifts." in page
+
+    kept_open = {**ended, "accept_gifts_after_end": "y"}
+    assert post_form(admin_client, "/admin/drives/eoy/edit", kept_open).status_code == 302
+
+    assert get_drive("eoy").accept_gifts_after_end is True
+    assert 'id="checkout-form"' in client.get("/donate/eoy").get_data(as_text=True)
+    page = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
+    assert "Now: Ended; the checkout takes gifts." in page
+    assert _ticked(page) is True

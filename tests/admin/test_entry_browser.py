@@ -78,7 +78,9 @@ def test_import_a_csv_with_one_bad_row(page, live_server, admin_user, drive):
     )
     page.get_by_role("button", name="Preview").click()
     errors = page.get_by_test_id("row-error")
-    assert errors.all_inner_texts() == ["Line 3: amount: 'abc' is not a number"]
+    assert errors.all_inner_texts() == [
+        "Line 3: amount: 'abc' is not a number: write it like 1,234.56"
+    ]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "admin-import-preview.png"), full_page=True)
     assert _raised(page, base) == 0

@@ -1,6 +1,16 @@
+import pytest
+
+from donation_drive.models import Drive
+
 from ..stripe_gateway.fixtures import (  # noqa: F401 - fixtures
     app_overrides,
     emulator,
     emulator_webhooks,
     webhook_secret,
 )
+
+
+@pytest.fixture
+def drive(running_drive: Drive) -> Drive:
+    """Checkout tests give to a running drive (``test_drive_states`` covers the others)."""
+    return running_drive

@@ -14,14 +14,27 @@ from ..peers.ports import free_port
 
 
 class GunicornInstance:
-    """``gunicorn -w N 'donation_drive:create_app()'`` with the given settings."""
+    """``gunicorn -w N 'donation_drive:create_app()'`` with the given settings, and
+    ``instance_path`` as the instance folder when given (else Flask's default, which
+    every instance started from one checkout shares)."""
 
-    def __init__(self, settings: dict[str, str], workers: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        settings: dict[str, str],
+        workers: int,
+        log_path: Path,
+        instance_path: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = settings
         self.workers = workers
         self.log_path = log_path
+        self.factory = (
+            "create_app()"
+            if instance_path is None
+            else f"create_app(instance_path={str(instance_path)!r})"
+        )
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> GunicornInstance:
@@ -34,7 +47,7 @@ class GunicornInstance:
                 str(self.workers),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "donation_drive:create_app()",
+                f"donation_drive:{self.factory}",
             ],
             env=environment,
             stdout=log,

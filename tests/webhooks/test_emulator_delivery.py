@@ -1,20 +1,29 @@
 """The Stripe emulator's own signed webhooks, delivered over HTTP to the app on a
-live server: a payment made at Stripe is recorded from its webhook alone, and a
-checkout payment that is also recorded at once is still counted once."""
+live server: a payment made at Stripe is recorded from its webhook alone (for an
+ended drive too), and a checkout payment that is also recorded at once is still
+counted once."""
 
 from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from donation_drive.extensions import db
-from donation_drive.ledger import recount_drive
-from donation_drive.models import Donation, WebhookEvent
+from donation_drive.ledger import create_drive, drive_progress, recount_drive
+from donation_drive.models import Donation, Drive, WebhookEvent, utcnow
 
 from ..checkout.donor import Donor
 from ..stripe_gateway.support import pay_at_stripe, wait_until
+
+
+@pytest.fixture
+def drive(running_drive: Drive) -> Drive:
+    """Some tests here give at the checkout, which takes gifts while a drive runs."""
+    return running_drive
 
 
 def _widget_raised(live_server, slug: str = "eoy") -> int:
@@ -78,3 +87,31 @@ def test_a_declined_payments_webhook_leaves_the_donation_failed_and_the_total_al
 
     assert db.session.scalars(select(Donation)).one().status == "failed"
     assert _widget_raised(live_server) == 0
+
+
+def test_a_payment_for_an_ended_drive_is_still_recorded_from_its_webhook(
+    drive, live_server, emulator_webhooks
+):
+    # Started at the checkout before the end, paid after it: the money arrived.
+    now = utcnow()
+    ended = create_drive(
+        slug="last-year",
+        title="Last year",
+        goal_amount=100_000,
+        currency="USD",
+        starts_at=now - timedelta(days=60),
+        ends_at=now - timedelta(days=1),
+    )
+    assert drive_progress("last-year", fresh=True).schedule.accepting_gifts is False
+
+    paid = pay_at_stripe(6_000, drive_slug="last-year")
+    wait_until(lambda: _settled_events("payment_intent.succeeded"), what="the webhook")
+
+    donation = db.session.scalars(select(Donation)).one()
+    assert (donation.drive_id, donation.provider_ref, donation.status) == (
+        ended.id,
+        paid.id,
+        "succeeded",
+    )
+    assert _widget_raised(live_server, "last-year") == 6_000
+    assert recount_drive(ended.id) == (6_000, 1)

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from donation_drive.ledger import get_drive, record_offline_donation
-from donation_drive.ledger.validation import parse_datetime
+from donation_drive.demo import demo_slug
+from donation_drive.ledger import drive_progress, get_drive, record_offline_donation
+from donation_drive.models import utcnow
 
 from ..peers.ports import free_port
 
 pytestmark = pytest.mark.browser
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SLUG = "2024-end-of-year"
 HOSTILE_CSS = """
 * { color: red !important; font-size: 40px !important; line-height: 3 !important;
     font-family: serif !important; letter-spacing: 4px !important;
@@ -55,10 +55,12 @@ class Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def host_origin(tmp_path: Path, live_server) -> Iterator[str]:
+def host_origin(tmp_path: Path, live_server, demo_drive) -> Iterator[str]:
     """A blog on a second origin whose post embeds the widget three ways."""
     iframe, script, image = (
-        snippet.replace("https://donate.example.org", live_server.url).replace("SLUG", SLUG)
+        snippet.replace("https://donate.example.org", live_server.url).replace(
+            "SLUG", demo_drive.slug
+        )
         for snippet in readme_snippets()
     )
     (tmp_path / "post.html").write_text(
@@ -87,7 +89,7 @@ def host_origin(tmp_path: Path, live_server) -> Iterator[str]:
 def demo_drive(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    return get_drive(SLUG)
+    return get_drive(demo_slug())  # this year's demo drive, running today
 
 
 @pytest.fixture
@@ -108,6 +110,7 @@ def read_iframe_embed(page) -> dict[str, object]:
         "raised": frame.get_by_test_id("raised").inner_text(),
         "goal": frame.get_by_test_id("goal").inner_text(),
         "percent": frame.get_by_test_id("percent").inner_text(),
+        "status": frame.get_by_test_id("status").inner_text(),
         "valuenow": bar.get_attribute("aria-valuenow"),
         "bar": fill_fraction(frame.get_by_test_id("fill"), bar),
         "raised_font_size": frame.get_by_test_id("raised").evaluate(
@@ -158,6 +161,10 @@ def test_both_embeds_show_the_figures_and_bar_despite_hostile_host_css(
     scripted = read_script_embed(reader)
     assert (scripted["raised"], scripted["goal"]) == ("$5,706", "$75,000")
     assert scripted["meta"].startswith("7.6%")
+    # Both say how long the drive runs on, from the same figure.
+    days_left = drive_progress(demo_drive.slug, fresh=True).schedule.days_left
+    assert framed["status"] == f"· {days_left} days left"
+    assert scripted["meta"].endswith(f"· {days_left} days left")
     assert scripted["valuenow"] == "7.6"
     assert scripted["bar"] == pytest.approx(0.076, abs=0.003)
     # Untouched by "* { color: red; font-size: 40px; text-transform: uppercase }".
@@ -181,7 +188,7 @@ def test_a_donation_recorded_afterwards_shows_after_reload(reader, host_origin, 
         demo_drive,
         amount=179_400,  # brings the drive to $7,500: 10% of the goal
         method="check",
-        received_at=parse_datetime("2024-12-01", "received"),
+        received_at=utcnow(),
         entered_by="test",
         send_receipt=False,
     )
@@ -201,7 +208,7 @@ def test_iframe_snippet_fits_a_300px_column_without_scrolling(browser, live_serv
     context = browser.new_context(locale="en-US", viewport={"width": 300, "height": 600})
     try:
         page = context.new_page()
-        page.goto(f"{live_server.url}/widget/{SLUG}")
+        page.goto(f"{live_server.url}/widget/{demo_drive.slug}")
         size = page.evaluate(
             "() => ({w: document.documentElement.scrollWidth, h: document.body.scrollHeight})"
         )

@@ -25,6 +25,12 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         "donor_count",
         "percent",
         "ends_at",
+        # Added for the drive's calendar (tests/widget/test_drive_states.py).
+        "starts_at",
+        "state",
+        "days_left",
+        "starts_in_days",
+        "accepting_gifts",
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"
@@ -38,6 +44,7 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
     assert ends_at.utcoffset() is not None
     assert ends_at == drive.ends_at
     assert (ends_at.year, ends_at.month, ends_at.day, ends_at.hour) == (2027, 1, 1, 4)
+    assert datetime.fromisoformat(body["starts_at"]) == drive.starts_at
 
 
 def test_amounts_are_integers_of_minor_units_never_floats(client, drive, give):

@@ -54,6 +54,15 @@
     }).format(major);
   }
 
+  function days(n) { return n + (n === 1 ? " day" : " days"); }
+
+  // The same words as the server's widget (widget/presentation.py: schedule_status).
+  function status(data) {
+    if (data.state === "upcoming") { return "Starts in " + days(data.starts_in_days); }
+    if (data.state === "ended") { return "Ended"; }
+    return data.days_left === 0 ? "Ends today" : days(data.days_left) + " left";
+  }
+
   function render(data) {
     var box = el("section", "w");
     box.setAttribute("aria-label", data.title);
@@ -76,7 +85,8 @@
     bar.appendChild(fill);
     box.appendChild(bar);
     var n = data.donor_count;
-    box.appendChild(el("p", "m", data.percent + "% \u00b7 " + n + (n === 1 ? " donation" : " donations")));
+    box.appendChild(el("p", "m", data.percent + "% \u00b7 " + n +
+      (n === 1 ? " donation" : " donations") + " \u00b7 " + status(data)));
     var link = el("a", "", "Donate");
     link.href = base + "/donate/" + encodeURIComponent(data.slug);
     box.appendChild(link);
