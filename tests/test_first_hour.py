@@ -11,18 +11,18 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from .checkout.card_form import fill_card
 from .conftest import ARTIFACTS
+from .peers.host_page import serve_host_page
 from .peers.ports import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -109,38 +109,14 @@ def blog(dev_service: DevService) -> Iterator[str]:
     post = (
         "<!doctype html><title>A post</title><h1>A post</h1>"
         f'<iframe src="{widget}" title="Drive progress" width="480" height="220"></iframe>'
-    ).encode()
-
-    class Blog(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(post)))
-            self.end_headers()
-            self.wfile.write(post)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Blog)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/2026/12/a-post"
-    server.shutdown()
+    )
+    with serve_host_page(post) as url:
+        yield url
 
 
 def _shot(page: Page, step: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"first-hour-{step}.png"), full_page=True)
-
-
-def _fill_card(page: Page) -> None:
-    card = page.locator("#card-element")
-    card.locator('input[placeholder="number"]').fill("4242424242424242")
-    card.locator('input[placeholder="exp_month"]').fill("12")
-    card.locator('input[placeholder="exp_year"]').fill("30")
-    card.locator('input[placeholder="cvc"]').fill("123")
-    card.locator('input[placeholder="postal_code"]').fill("10001")
 
 
 def test_a_newcomer_sees_every_part_working(page: Page, dev_service: DevService, blog: str):
@@ -162,7 +138,7 @@ def test_a_newcomer_sees_every_part_working(page: Page, dev_service: DevService,
     page.get_by_role("textbox", name="Name").fill("Ada Lovelace")
     page.get_by_role("textbox", name="Email").fill("ada@example.org")
     expect(page.get_by_test_id("charge-summary")).to_have_text("You will be charged $25.00.")
-    _fill_card(page)
+    fill_card(page)
     _shot(page, "2-checkout")
     page.locator("#donate-button").click()
     page.wait_for_url("**/thank-you/**")

@@ -5,9 +5,7 @@ payment's webhook."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,7 +14,9 @@ from sqlalchemy import select
 from donation_drive.extensions import db
 from donation_drive.models import Donation, WebhookEvent
 
+from ..peers.host_page import serve_host_page
 from ..stripe_gateway.support import wait_until
+from .card_form import fill_card
 
 pytestmark = pytest.mark.browser
 
@@ -54,30 +54,13 @@ def _watch_for_errors(page: Page) -> list[str]:
 
 @pytest.fixture
 def blog_post(live_server) -> Iterator[str]:
-    """A blog post on another origin that embeds the drive's widget, served from
-    loopback (Chromium keeps pages it deems public from framing loopback ones)."""
+    """A blog post on another origin that embeds the drive's widget."""
     post = (
         "<!doctype html><title>A post</title><h1>A post</h1>"
         f'<iframe src="{live_server.url}/widget/eoy" title="Drive progress"></iframe>'
-    ).encode()
-
-    class Blog(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(post)))
-            self.end_headers()
-            self.wfile.write(post)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Blog)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/2026/12/a-post"
-    server.shutdown()
-    thread.join(timeout=5)
+    )
+    with serve_host_page(post) as url:
+        yield url
 
 
 def _widget_raised(page: Page, blog_post: str) -> str:
@@ -85,15 +68,6 @@ def _widget_raised(page: Page, blog_post: str) -> str:
     raised = page.frame_locator("iframe").get_by_test_id("raised")
     expect(raised).to_be_visible()
     return raised.inner_text()
-
-
-def _fill_card(page: Page, number: str) -> None:
-    card = page.locator("#card-element")
-    card.locator('input[placeholder="number"]').fill(number)
-    card.locator('input[placeholder="exp_month"]').fill("12")
-    card.locator('input[placeholder="exp_year"]').fill("30")
-    card.locator('input[placeholder="cvc"]').fill("123")
-    card.locator('input[placeholder="postal_code"]').fill("10001")
 
 
 def _payment_webhook_processed() -> bool:
@@ -117,7 +91,7 @@ def test_a_donor_gives_25_dollars_and_the_embedded_widget_rises_by_25(
     page.get_by_role("textbox", name="Name").fill("Ada Lovelace")
     page.get_by_role("textbox", name="Email").fill("ada@example.org")
     page.get_by_role("textbox", name="Message").fill("For the blog.")
-    _fill_card(page, "4242424242424242")
+    fill_card(page, "4242424242424242")
     page.get_by_role("button", name="Donate").click()
 
     page.wait_for_url("**/donate/eoy/thank-you/**")
@@ -194,7 +168,7 @@ def test_a_card_needing_3d_secure_is_confirmed_in_the_page_then_thanked(
     problems = _watch_for_errors(page)
     page.goto(f"{live_server.url}/donate/eoy")
     page.get_by_role("radio", name="$50", exact=True).check()
-    _fill_card(page, "4000002500003155")  # the issuer asks for 3-D Secure
+    fill_card(page, "4000002500003155")  # the issuer asks for 3-D Secure
     page.get_by_role("button", name="Donate").click()
 
     # The emulator's Stripe.js shows its stand-in for the bank's challenge.

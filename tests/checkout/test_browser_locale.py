@@ -15,6 +15,7 @@ from donation_drive.ledger import create_drive
 from donation_drive.models import Donation, utcnow
 
 from ..amount_cases import CASES, DRIVES, create_table_drives
+from .card_form import fill_card
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +34,6 @@ def german_drive(app):
     )
 
 
-def _fill_card(page: Page) -> None:
-    card = page.locator("#card-element")
-    card.locator('input[placeholder="number"]').fill("4242424242424242")
-    card.locator('input[placeholder="exp_month"]').fill("12")
-    card.locator('input[placeholder="exp_year"]').fill("30")
-    card.locator('input[placeholder="cvc"]').fill("123")
-    card.locator('input[placeholder="postal_code"]').fill("10115")
-
-
 def test_25_comma_00_is_shown_and_charged_as_25_euros(
     page: Page, german_drive, live_server, emulator
 ):
@@ -50,7 +42,7 @@ def test_25_comma_00_is_shown_and_charged_as_25_euros(
     expect(page.get_by_test_id("charge-summary")).to_have_text("You will be charged 25,00\xa0€.")
     expect(page.locator("#donate-button")).to_have_text("Donate 25,00\xa0€")
     page.screenshot(path=_artifact("checkout-de_DE-charge-shown.png"), full_page=True)
-    _fill_card(page)
+    fill_card(page, postal_code="10115")
     page.locator("#donate-button").click()
     page.wait_for_url("**/donate/spenden/thank-you/**")
 
@@ -68,7 +60,7 @@ def test_an_amount_the_locale_makes_ambiguous_is_refused_before_the_card(
     page.get_by_role("textbox", name="Other amount").fill("25.00")
     expect(page.locator("#amount-error")).to_contain_text("write it like 1.234,56")
     expect(page.get_by_test_id("charge-summary")).to_have_text("")
-    _fill_card(page)
+    fill_card(page, postal_code="10115")
     page.locator("#donate-button").click()
     expect(page.locator("#custom-amount")).to_be_focused()
     db.session.rollback()
