@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from .devmail.sink import start_dev_mailbox
-from .stripe_gateway.emulator import emulator_is_up, register_emulator_webhook, start_emulator
+from .providers.stripe.emulator import emulator_is_up, register_emulator_webhook, start_emulator
 
 
 def _start_local_stripe(public_url: str) -> None:

@@ -167,7 +167,7 @@ def smtp(smtp_server: SmtpServer) -> SmtpServer:
 @pytest.fixture(scope="session")
 def localstripe_base() -> Iterator[str]:
     """The Stripe emulator, started once; tests clear its data, not its process."""
-    from donation_drive.stripe_gateway.emulator import start_emulator
+    from donation_drive.providers.stripe.emulator import start_emulator
 
     from .peers.ports import free_port
 

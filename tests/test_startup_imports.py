@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Imported by the functions that use them, never at start-up.
 DEFERRED = {
-    "stripe": "stripe_gateway, on the first call to Stripe",
+    "stripe": "providers.stripe, on the first call to Stripe",
     "prometheus_client": "observability.metrics(), on the first metric bumped or scraped",
     "apscheduler": "jobs.Worker, when a worker starts",
 }

@@ -33,7 +33,7 @@ from ..ledger import (
     void_donation,
 )
 from ..models import Donation, DonationEvent, Drive, Method, Status, utcnow
-from ..stripe_gateway import refund_payment
+from ..providers.stripe import refund_payment
 from .blueprint import bp
 from .display import admin_timezone, method_label
 from .drives import default_drive

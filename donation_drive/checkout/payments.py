@@ -23,7 +23,7 @@ from ..ledger import (
     record_provider_payment,
 )
 from ..models import Donation, Drive, Status
-from ..stripe_gateway import (
+from ..providers.stripe import (
     CANCELED,
     PROCESSING,
     PROVIDER,

@@ -13,7 +13,7 @@ from ..formatting import format_day, format_money
 from ..json_api import json_api
 from ..ledger import DriveState, Schedule, current_drive, drive_progress, get_drive, schedule_of
 from ..models import Donation, Drive
-from ..stripe_gateway import PaymentDeclined, PaymentServiceUnavailable
+from ..providers.stripe import PaymentDeclined, PaymentServiceUnavailable
 from ..widget.presentation import widget_view
 from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
 from .drive_status import refuse_unless_accepting, schedule_notice

@@ -28,9 +28,9 @@ from ..ledger import (
 from ..ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
 from ..ledger.validation import check_drive_currency
 from ..models import Donation, Drive, Status, utcnow
-from ..stripe_gateway import PROVIDER, ledger_payment
-from ..stripe_gateway.listing import StripePayment
-from ..stripe_gateway.objects import DisputeInfo
+from ..providers.stripe import PROVIDER, ledger_payment
+from ..providers.stripe.listing import StripePayment
+from ..providers.stripe.objects import DisputeInfo
 from .runlog import Kind, RunLog
 
 ACTOR = "reconcile"

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Donation, ReconcileRun, Status, WebhookEvent, utcnow
-from ..stripe_gateway.listing import (
+from ..providers.stripe.listing import (
     ListingError,
     ListingUnavailable,
     find_payment,

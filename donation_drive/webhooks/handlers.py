@@ -36,7 +36,7 @@ from ..ledger import (
     record_provider_payment,
 )
 from ..models import Status
-from ..stripe_gateway import (
+from ..providers.stripe import (
     CANCELED,
     PROVIDER,
     REQUIRES_PAYMENT_METHOD,

@@ -32,7 +32,7 @@ from ..database import retry_while_busy
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
 from ..observability import count_webhook_failure
-from ..stripe_gateway import PROVIDER, ProviderEvent
+from ..providers.stripe import PROVIDER, ProviderEvent
 from .handlers import IGNORED, PROCESSED, NotYetProcessable, UnprocessableEvent, handle_event
 
 log = logging.getLogger(__name__)

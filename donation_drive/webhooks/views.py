@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..errors import InvalidInput
 from ..extensions import csrf, limiter
 from ..observability import count_webhook_failure
-from ..stripe_gateway import InvalidWebhook, parse_event
+from ..providers.stripe import InvalidWebhook, parse_event
 from .intake import receive_event
 
 bp = Blueprint("webhooks", __name__)

@@ -17,7 +17,7 @@ from donation_drive.ledger import (
     record_provider_payment,
 )
 from donation_drive.models import Status, utcnow
-from donation_drive.stripe_gateway import confirm_payment, create_payment, payment_metadata
+from donation_drive.providers.stripe import confirm_payment, create_payment, payment_metadata
 
 from .entry_support import ADMIN_EMAIL, events, post_form, raised, record_check
 

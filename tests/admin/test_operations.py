@@ -14,7 +14,7 @@ from donation_drive.emails import send_due_emails
 from donation_drive.extensions import db
 from donation_drive.models import OutboxEmail, ReconcileFinding, ReconcileRun, utcnow
 
-from ..stripe_gateway.support import deliver, payment_intent_object, stripe_event
+from ..providers.stripe.support import deliver, payment_intent_object, stripe_event
 from .entry_support import ADMIN_EMAIL, post_form, record_check
 
 

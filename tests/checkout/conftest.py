@@ -2,7 +2,7 @@ import pytest
 
 from donation_drive.models import Drive
 
-from ..stripe_gateway.fixtures import (  # noqa: F401 - fixtures
+from ..providers.stripe.fixtures import (  # noqa: F401 - fixtures
     app_overrides,
     emulator,
     emulator_webhooks,

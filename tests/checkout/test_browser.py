@@ -15,7 +15,7 @@ from donation_drive.extensions import db
 from donation_drive.models import Donation, WebhookEvent
 
 from ..peers.host_page import serve_host_page
-from ..stripe_gateway.support import wait_until
+from ..providers.stripe.support import wait_until
 from .card_form import fill_card
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from donation_drive.checkout.fees import processing_fee
 from donation_drive.extensions import db
 from donation_drive.ledger import drive_progress, recount_drive
 from donation_drive.models import Donation, OutboxEmail, PaymentAttempt
-from donation_drive.stripe_gateway import retrieve_payment
+from donation_drive.providers.stripe import retrieve_payment
 
 from .donor import Donor
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from donation_drive.extensions import db
 from donation_drive.models import PaymentAttempt
 
-from ..stripe_gateway.support import emulator_settings
+from ..providers.stripe.support import emulator_settings
 from .donor import Donor
 
 

@@ -23,7 +23,7 @@ CALLERS = (
     "jobs",
     "observability",
     "reconcile",
-    "stripe_gateway",
+    "providers",
     "webhooks",
     "widget",
 )

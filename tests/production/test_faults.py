@@ -37,7 +37,7 @@ from donation_drive.models import Donation, OutboxEmail, WebhookEvent, utcnow
 from ..conftest import make_app, migrate_to_head
 from ..peers.live_server import LiveServer
 from ..peers.ports import free_port
-from ..stripe_gateway.support import payment_intent_object, sign, stripe_event
+from ..providers.stripe.support import payment_intent_object, sign, stripe_event
 from .metrics import scrape
 
 WEBHOOK_SECRET = "whsec_fault_tests"

@@ -18,10 +18,10 @@ from donation_drive.ledger import (
     record_provider_payment,
 )
 from donation_drive.models import Donation, ReconcileFinding, Status
+from donation_drive.providers.stripe.objects import DisputeInfo
 from donation_drive.reconcile import Kind, reconcile_payments
 from donation_drive.reconcile.compare import reconcile_dispute
 from donation_drive.reconcile.runlog import RunLog
-from donation_drive.stripe_gateway.objects import DisputeInfo
 
 from .conftest import pay
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from donation_drive.extensions import db
 from donation_drive.ledger import drive_progress, recount_drive
 from donation_drive.models import Donation, DonationEvent, WebhookEvent
+from donation_drive.providers.stripe.emulator import register_emulator_webhook
 from donation_drive.reconcile import reconcile_payments
-from donation_drive.stripe_gateway.emulator import register_emulator_webhook
 
 from .conftest import pay
 

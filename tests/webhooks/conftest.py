@@ -1,4 +1,4 @@
-from ..stripe_gateway.fixtures import (  # noqa: F401 - fixtures
+from ..providers.stripe.fixtures import (  # noqa: F401 - fixtures
     app_overrides,
     emulator,
     emulator_webhooks,

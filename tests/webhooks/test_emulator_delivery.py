@@ -17,7 +17,7 @@ from donation_drive.ledger import create_drive, drive_progress, recount_drive
 from donation_drive.models import Donation, Drive, WebhookEvent, utcnow
 
 from ..checkout.donor import Donor
-from ..stripe_gateway.support import pay_at_stripe, wait_until
+from ..providers.stripe.support import pay_at_stripe, wait_until
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from donation_drive.models import Donation, WebhookEvent
 from donation_drive.webhooks import events_needing_attention
 from donation_drive.webhooks import handlers as webhook_handlers
 
-from ..stripe_gateway.support import (
+from ..providers.stripe.support import (
     charge_object,
     deliver,
     dispute_object,
@@ -334,7 +334,7 @@ def test_partial_then_full_refunds_lower_the_total_and_an_older_figure_changes_n
 def test_a_refund_update_takes_the_cumulative_refunded_amount_from_stripe(
     client, drive, webhook_secret, emulator
 ):
-    from donation_drive.stripe_gateway import refund_payment
+    from donation_drive.providers.stripe import refund_payment
 
     paid = pay_at_stripe(6_000)
     deliver(client, _succeeded(6_000, drive_slug="eoy", payment_intent_id=paid.id), webhook_secret)

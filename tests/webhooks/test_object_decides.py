@@ -23,7 +23,7 @@ from donation_drive.models import Donation, WebhookEvent
 from donation_drive.webhooks import events_needing_attention
 
 from ..peers.ports import free_port
-from ..stripe_gateway.support import (
+from ..providers.stripe.support import (
     charge_object,
     deliver,
     new_id,
@@ -154,7 +154,7 @@ def test_a_thin_succeeded_event_is_read_from_stripe_and_counted_once(
 def test_a_thin_succeeded_event_for_a_payment_stripe_has_not_taken_is_refused(
     client, drive, webhook_secret, emulator
 ):
-    from donation_drive.stripe_gateway import PaymentMetadata, create_payment
+    from donation_drive.providers.stripe import PaymentMetadata, create_payment
 
     unconfirmed = create_payment(
         amount=3_000,
@@ -338,7 +338,7 @@ def test_a_refunded_event_whose_charge_shows_nothing_refunded_is_refused(
 def test_a_thin_refunded_event_takes_the_figure_from_stripe(
     client, drive, webhook_secret, emulator
 ):
-    from donation_drive.stripe_gateway import refund_payment
+    from donation_drive.providers.stripe import refund_payment
 
     paid = pay_at_stripe(6_000)
     deliver(client, _thin("payment_intent.succeeded", paid.id), webhook_secret)

@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from donation_drive.extensions import db
 from donation_drive.ledger import create_drive, drive_progress, recount_drive
 from donation_drive.models import Donation, WebhookEvent
-from donation_drive.stripe_gateway import PaymentDeclined
+from donation_drive.providers.stripe import PaymentDeclined
 
 from ..conftest import TEST_DATABASE, make_app
-from ..stripe_gateway.support import (
+from ..providers.stripe.support import (
     charge_object,
     deliver,
     dispute_object,

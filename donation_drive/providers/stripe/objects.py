@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import InvalidAmount
+from ...errors import InvalidAmount
 from .metadata import PaymentMetadata, read_metadata
 
 # PaymentIntent statuses, as Stripe names them.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from donation_drive.extensions import db
-from donation_drive.stripe_gateway.emulator import register_emulator_webhook
+from donation_drive.providers.stripe.emulator import register_emulator_webhook
 
 PUBLISHABLE_KEY = "pk_test_donationdrive"
 SECRET_KEY = "sk_test_donationdrive"
@@ -275,7 +275,7 @@ def pay_at_stripe(
 ):
     """A succeeded PaymentIntent at the (emulated) Stripe, made as checkout makes
     them but without touching the ledger: only its events will tell us."""
-    from donation_drive.stripe_gateway import PaymentMetadata, confirm_payment, create_payment
+    from donation_drive.providers.stripe import PaymentMetadata, confirm_payment, create_payment
 
     key = new_id("test")
     intent = create_payment(

@@ -4,8 +4,8 @@ handlers and reconciliation alike."""
 
 from __future__ import annotations
 
-from ..ledger import DonorDetails, DriveKey, ProviderPayment
-from ..models import Drive
+from ...ledger import DonorDetails, DriveKey, ProviderPayment
+from ...models import Drive
 from .objects import PaymentIntentInfo
 
 # The ``provider`` of every donation and webhook event that comes from Stripe.

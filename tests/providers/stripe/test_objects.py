@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from donation_drive.errors import InvalidAmount
-from donation_drive.stripe_gateway import (
+from donation_drive.providers.stripe import (
     charge_from,
     dispute_from,
     payment_intent_from,

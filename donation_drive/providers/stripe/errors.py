@@ -3,7 +3,7 @@ each to a 4xx/5xx with a message, and callers never see an SDK exception."""
 
 from __future__ import annotations
 
-from ..errors import DonationDriveError, InvalidInput
+from ...errors import DonationDriveError, InvalidInput
 
 
 class PaymentDeclined(DonationDriveError):

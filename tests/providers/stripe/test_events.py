@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from donation_drive.stripe_gateway import InvalidWebhook, parse_event, read_metadata
+from donation_drive.providers.stripe import InvalidWebhook, parse_event, read_metadata
 
 from .support import payment_intent_object, sign, stripe_event
 

@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from donation_drive import create_app
-from donation_drive.stripe_gateway import (
+from donation_drive.providers.stripe import (
     PaymentDeclined,
     PaymentRejected,
     PaymentServiceUnavailable,
@@ -21,7 +21,7 @@ from donation_drive.stripe_gateway import (
     stripe_client,
 )
 
-from ..peers.ports import free_port
+from ...peers.ports import free_port
 
 
 def _payment(card_token: str, amount: int = 2_500, donation_id: int = 7):
