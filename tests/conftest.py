@@ -27,6 +27,7 @@ from donation_drive.ledger.validation import parse_datetime
 from donation_drive.models import Drive, utcnow
 
 from .peers.live_server import LiveServer
+from .peers.paypal.fixtures import paypal_peer, paypal_peer_server  # noqa: F401
 from .peers.postgres import PostgresCluster
 from .peers.smtp import SmtpServer
 
