@@ -31,7 +31,7 @@ def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def register_cli(app: Flask) -> None:
-    from .admin.commands import admin_cli
+    from .admin.auth.commands import admin_cli
     from .commands import demo_command, dev_command, donation_cli, drive_cli
     from .emails.commands import resend_receipt_command, send_emails_command
     from .health import guard_cli_commands

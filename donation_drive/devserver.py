@@ -44,7 +44,7 @@ def _start_local_stripe(public_url: str) -> None:
 
 def echo_admin_login(public_url: str) -> None:
     """The login address and, in development, the demo admin to log in as."""
-    from .admin.dev_account import DevAdminStep, ensure_dev_admin
+    from .admin.auth.dev_account import DevAdminStep, ensure_dev_admin
 
     click.echo(f"Admin:     {public_url}/admin/login")
     login = ensure_dev_admin()

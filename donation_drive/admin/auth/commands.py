@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from ..cli import domain_errors
+from ...cli import domain_errors
 from .accounts import create_admin, disable_admin, set_password
 
 
