@@ -183,3 +183,7 @@ def worker_command() -> None:
     click.echo(f"Worker {worker.holder}: {schedule}. Stop with SIGTERM or Ctrl-C.")
     worker.run_forever()
     click.echo(f"Worker {worker.holder} stopped.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(worker_command)

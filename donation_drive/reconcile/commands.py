@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
-from ..cli import domain_errors
+from ..cli_errors import domain_errors
 from ..errors import WorkLeftPending
 from ..ledger.validation import parse_datetime
 from ..models import ReconcileRun
@@ -63,3 +64,7 @@ def _print_run(run: ReconcileRun) -> None:
     click.echo(f"{len(findings)} finding(s):")
     for finding in findings:
         click.echo(f"- [{finding.kind}] {finding.message}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(reconcile_command)
