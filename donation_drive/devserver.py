@@ -18,8 +18,10 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from .admin.auth.dev_account import DevAdminStep, ensure_dev_admin
 from .demo import demo_command, demo_slug
 from .devmail.sink import start_dev_mailbox
+from .jobs import Worker
 from .providers.stripe.emulator import emulator_is_up, register_emulator_webhook, start_emulator
 
 
@@ -46,8 +48,6 @@ def _start_local_stripe(public_url: str) -> None:
 
 def echo_admin_login(public_url: str) -> None:
     """The login address and, in development, the demo admin to log in as."""
-    from .admin.auth.dev_account import DevAdminStep, ensure_dev_admin
-
     click.echo(f"Admin:     {public_url}/admin/login")
     login = ensure_dev_admin()
     if login is None:
@@ -93,8 +93,6 @@ def run_development(host: str, port: int) -> None:
 def _start_background_worker(app) -> None:
     """The scheduled jobs (reconcile, emails) in this process, so development needs
     no second terminal; the job leases keep a separate ``worker`` from doubling them."""
-    from .jobs import Worker
-
     worker = Worker(app)
     worker.start_background()
     atexit.register(worker.stop)

@@ -8,8 +8,10 @@ from flask.cli import with_appcontext
 
 from ..cli_errors import domain_errors
 from ..errors import WorkLeftPending
+from ..leases import RECONCILE, LeaseBusy, held_lease
 from ..ledger.validation import parse_datetime
 from ..models import ReconcileRun
+from .runs import abandon_interrupted_runs, reconcile_payments
 
 
 @click.command(
@@ -27,10 +29,6 @@ from ..models import ReconcileRun
 @with_appcontext
 @domain_errors
 def reconcile_command(since: str | None, dry_run: bool) -> None:
-    from ..jobs import RECONCILE
-    from ..leases import LeaseBusy, held_lease
-    from . import abandon_interrupted_runs, reconcile_payments
-
     since_at = parse_datetime(since, "since") if since else None
     if dry_run:
         # A dry run writes nothing, so it may run beside a real one.
