@@ -58,7 +58,26 @@ def create_app(
     register_web(app)
     trust_proxy_headers(app)
 
-    from .cli import register_cli
-
-    register_cli(app)
+    register_commands(app)
     return app
+
+
+def register_commands(app: Flask) -> None:
+    """Every domain adds its own ``donation-drive`` commands."""
+    from . import demo, devserver, jobs, ledger_commands
+    from .admin.auth import commands as admin_commands
+    from .emails import commands as email_commands
+    from .health import guard_cli_commands
+    from .reconcile import commands as reconcile_commands
+
+    for domain in (
+        ledger_commands,
+        demo,
+        devserver,
+        admin_commands,
+        email_commands,
+        reconcile_commands,
+        jobs,
+    ):
+        domain.register_commands(app)
+    guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready

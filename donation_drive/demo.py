@@ -19,13 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+import click
+from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .cli_errors import domain_errors
 from .errors import UnknownDrive
 from .extensions import db
-from .formatting import organisation_timezone
-from .ledger import DonorDetails, create_drive, get_drive, record_offline_donation
+from .formatting import format_day, format_money, organisation_timezone
+from .ledger import (
+    DonorDetails,
+    create_drive,
+    drive_progress,
+    get_drive,
+    record_offline_donation,
+)
 from .models import Donation, Drive, utcnow
+from .widget.presentation import schedule_status
 
 ENTERED_BY = "demo"
 GOAL = 7_500_000  # $75,000
@@ -248,3 +259,39 @@ def create_demo_drive(plan: DemoDrivePlan, now: datetime) -> DemoDriveOutcome:
         )
         added += 1
     return DemoDriveOutcome(drive=drive, created=created, gifts_added=added)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+
+
+@click.command(
+    "demo",
+    help="Create the demo drives with sample donations (once): this year's, running "
+    "today, and last year's, ended.",
+)
+@with_appcontext
+@domain_errors
+def demo_command() -> None:
+    now = utcnow()
+    for plan in demo_plans(now, organisation_timezone()):
+        outcome = create_demo_drive(plan, now)
+        drive = outcome.drive
+        if outcome.left_alone:
+            click.echo(f"Drive {drive.slug!r} exists and holds no demo entries: left as it is.")
+            continue
+        if outcome.created:
+            click.echo(
+                f"Created demo drive {drive.slug!r}: {drive.title}, "
+                f"{format_day(drive.starts_at)} to {format_day(drive.ends_at)}."
+            )
+        else:
+            click.echo(f"Demo drive {drive.slug!r} already exists.")
+        if outcome.gifts_added:
+            click.echo(f"Recorded {outcome.gifts_added} sample donations.")
+        progress = drive_progress(drive.slug, fresh=True)
+        click.echo(
+            f"Raised {format_money(progress.raised_amount, progress.currency)} of "
+            f"{format_money(progress.goal_amount, progress.currency)}; "
+            f"{schedule_status(progress.schedule).lower()}."
+        )

@@ -13,11 +13,15 @@ import sys
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from .admin.auth.dev_account import DevAdminStep, ensure_dev_admin
+from .demo import demo_command, demo_slug
 from .devmail.sink import start_dev_mailbox
+from .jobs import Worker
 from .providers.stripe.emulator import emulator_is_up, register_emulator_webhook, start_emulator
 
 
@@ -44,8 +48,6 @@ def _start_local_stripe(public_url: str) -> None:
 
 def echo_admin_login(public_url: str) -> None:
     """The login address and, in development, the demo admin to log in as."""
-    from .admin.dev_account import DevAdminStep, ensure_dev_admin
-
     click.echo(f"Admin:     {public_url}/admin/login")
     login = ensure_dev_admin()
     if login is None:
@@ -67,8 +69,6 @@ def echo_admin_login(public_url: str) -> None:
 
 
 def run_development(host: str, port: int) -> None:
-    from .commands import demo_command
-    from .demo import demo_slug
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # `kill` (SIGTERM) ends the process through sys.exit, so the atexit hooks stop the
@@ -93,9 +93,23 @@ def run_development(host: str, port: int) -> None:
 def _start_background_worker(app) -> None:
     """The scheduled jobs (reconcile, emails) in this process, so development needs
     no second terminal; the job leases keep a separate ``worker`` from doubling them."""
-    from .jobs import Worker
-
     worker = Worker(app)
     worker.start_background()
     atexit.register(worker.stop)
     click.echo(f"Worker:    {', '.join(job.name for job in worker.jobs)} (in the background)")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(dev_command)
+
+
+@click.command(
+    "dev",
+    help="Run everything for local development: schema, demo drive, "
+    "the Stripe emulator, the worker and the web server.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def dev_command(host: str, port: int) -> None:
+    run_development(host=host, port=port)

@@ -28,8 +28,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .leases import Lease, default_holder
+from .emails import send_due_emails
+from .leases import RECONCILE, SEND_EMAILS, Lease, default_holder
 from .observability import serve_worker_metrics
+from .reconcile import abandon_interrupted_runs, reconcile_payments
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECONCILE = "reconcile"
-SEND_EMAILS = "send-emails"
 MIN_GAP_FRACTION = 0.8
 
 Heartbeat = Callable[[], None]
@@ -56,16 +56,12 @@ class ScheduledJob:
 
 
 def reconcile_job(heartbeat: Heartbeat) -> None:
-    from .reconcile import abandon_interrupted_runs, reconcile_payments
-
     # We hold the reconcile lease, so any run still marked running died with its worker.
     abandon_interrupted_runs()
     reconcile_payments(None, dry_run=False, heartbeat=heartbeat)
 
 
 def send_emails_job(heartbeat: Heartbeat) -> None:
-    from .emails import send_due_emails
-
     send_due_emails()
 
 
@@ -183,3 +179,7 @@ def worker_command() -> None:
     click.echo(f"Worker {worker.holder}: {schedule}. Stop with SIGTERM or Ctrl-C.")
     worker.run_forever()
     click.echo(f"Worker {worker.holder} stopped.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(worker_command)

@@ -42,6 +42,12 @@ class LeaseBusy(Exception):
         self.name, self.holder, self.expires_at = name, holder, expires_at
 
 
+# The jobs' lease names: the worker's schedule (jobs.py) and the commands that run a job
+# by hand (``donation-drive reconcile``) take the same lease, so never both at once.
+RECONCILE = "reconcile"
+SEND_EMAILS = "send-emails"
+
+
 class LeaseLost(Exception):
     """The lease expired and someone else took it while we were still working."""
 

@@ -119,7 +119,7 @@ class Config:
     # A payment reconcile records is "missing webhooks" only once it is this old.
     RECONCILE_WEBHOOK_GRACE_SECONDS = _env_int("RECONCILE_WEBHOOK_GRACE_SECONDS", 300)
 
-    # Admin sessions are rows in admin_sessions (donation_drive/admin/login_sessions.py):
+    # Admin sessions are rows in admin_sessions (donation_drive/admin/auth/sessions.py):
     # one ends after this many minutes without a request, and this many hours after
     # its login whatever happens. Flask's PERMANENT_SESSION_LIFETIME stays at its
     # default: it bounds every session cookie, donors' CSRF secret included.

@@ -32,7 +32,7 @@ def error_response(status: int, message: str, field: str | None = None):
 
 
 def register_web(app: Flask) -> None:
-    from .admin import views as admin_views
+    from .admin import register_admin
     from .checkout.views import bp as checkout_bp
     from .devmail.views import register_dev_mailbox
     from .health import bp as health_bp
@@ -45,7 +45,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(openapi_bp)
-    app.register_blueprint(admin_views.bp)
+    register_admin(app)
     register_dev_mailbox(app)
     app.add_template_filter(format_money, "money")
 

@@ -215,7 +215,7 @@ ADMIN_PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def admin_user(app: Flask):
-    from donation_drive.admin.accounts import create_admin
+    from donation_drive.admin.auth.accounts import create_admin
 
     return create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
 

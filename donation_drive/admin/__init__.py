@@ -1,1 +1,44 @@
-"""The admin side: login, dashboard, donations, offline entry, operations."""
+"""The admin side, one subpackage per page family, each with its views, forms and
+queries:
+
+- ``overview/``: the dashboard's first page (figures, daily chart)
+- ``donations/``: the donation list and search, each donation's page, CSV export
+- ``entry/``: recording offline donations, corrections, voids, refunds, receipt resends
+- ``imports/``: the CSV import (parsing, preview staged in the database, confirmation)
+- ``drives/``: drive settings, creating next year's drive
+- ``operations/``: are payments, webhooks and emails flowing
+- ``auth/``: login, server-side sessions, admin accounts (and their CLI), the
+  development account
+
+Shared by the families: ``blueprint`` (the one ``admin`` blueprint, login required),
+``navigation`` (the menu), ``display`` (labels, the admin's time zone), ``forms``
+(``FieldErrors``, ``choices``, ``one_of``), ``drive_choice`` and ``redirects`` (the one
+same-site redirect guard).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_admin(app: Flask) -> None:
+    """Attach every admin page to ``bp`` and register it on ``app``.
+
+    The view modules are imported here, when the web app is built, rather than when the
+    package is: the CLI's admin commands import ``admin.auth.accounts`` and need none of
+    the pages. A new page family adds its views module to this list.
+    """
+    # Importing a views module attaches its routes (and display's template filters,
+    # navigation's menu) to ``bp``.
+    from . import display, navigation  # noqa: F401
+    from .auth import views as auth_views  # noqa: F401
+    from .blueprint import bp
+    from .donations import exports as donation_exports  # noqa: F401
+    from .donations import views as donation_views  # noqa: F401
+    from .drives import views as drive_views  # noqa: F401
+    from .entry import views as entry_views  # noqa: F401
+    from .imports import views as import_views  # noqa: F401
+    from .operations import views as operations_views  # noqa: F401
+    from .overview import views as overview_views  # noqa: F401
+
+    app.register_blueprint(bp)

@@ -1,4 +1,5 @@
-"""Which drive an admin page shows: the one named in ``?drive=``, else the newest."""
+"""Which drive an admin page shows: the one named in ``?drive=``, else the newest; and
+which drive a form preselects (``default_drive``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import UnknownDrive
 from ..ledger import list_drives
-from ..models import Drive
+from ..models import Drive, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +26,15 @@ def choose_drive(slug: str | None) -> DriveChoice:
         if drive.slug == slug:
             return DriveChoice(drive, drives)
     raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
+
+
+def default_drive(drives: list[Drive]) -> Drive:
+    """The drive running now; else the next to start; else the one that ended last."""
+    now = utcnow()
+    running = [d for d in drives if d.starts_at <= now <= d.ends_at]
+    if running:
+        return min(running, key=lambda d: d.ends_at)
+    upcoming = [d for d in drives if d.starts_at > now]
+    if upcoming:
+        return min(upcoming, key=lambda d: d.starts_at)
+    return max(drives, key=lambda d: d.ends_at)

@@ -1,12 +1,12 @@
-"""The admin menu. A link appears only once its view exists, so pages can land one
-at a time without a broken link or a ``BuildError`` in between."""
+"""The admin menu. Every page in it exists, except the development mailbox, which is
+registered only under the development settings and so is marked ``dev_only``: its
+link appears only where its view is registered."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
-from werkzeug.routing import BuildError
 
 from .blueprint import bp
 
@@ -17,6 +17,8 @@ class NavLink:
     label: str
     # Other pages that belong under this entry (marked as the current section).
     also: tuple[str, ...] = ()
+    # Registered only in development (devmail.register_dev_mailbox).
+    dev_only: bool = False
 
 
 NAV_LINKS = (
@@ -26,7 +28,7 @@ NAV_LINKS = (
     NavLink("admin.import_csv", "Import"),
     NavLink("admin.drives", "Drives"),
     NavLink("admin.operations", "Operations"),
-    NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",)),  # development only
+    NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",), dev_only=True),
 )
 
 
@@ -37,25 +39,20 @@ class NavItem:
     current: bool
 
 
-def has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 def nav_items() -> list[NavItem]:
-    """The menu entries whose views exist, the current section marked."""
+    """The menu entries, the current section marked."""
     items = []
     for link in NAV_LINKS:
-        if not has_endpoint(link.endpoint):
-            continue
-        try:
-            url = url_for(link.endpoint)
-        except BuildError:  # a view that needs arguments is no menu entry
+        if link.dev_only and link.endpoint not in current_app.view_functions:
             continue
         current = request.endpoint == link.endpoint or request.endpoint in link.also
-        items.append(NavItem(url, link.label, current))
+        items.append(NavItem(url_for(link.endpoint), link.label, current))
     return items
 
 
-@bp.context_processor
-def _navigation() -> dict[str, object]:
-    return {"admin_nav": nav_items, "has_endpoint": has_endpoint}
+def navigation_context() -> dict[str, object]:
+    """The menu for every page drawn on ``admin/base.html`` (also the dev mailbox's)."""
+    return {"admin_nav": nav_items}
+
+
+bp.context_processor(navigation_context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, render_template
 
 from ..admin.blueprint import never_cache, require_login
-from ..admin.navigation import has_endpoint, nav_items
+from ..admin.navigation import navigation_context
 from ..security import content_security_policy
 from . import dev_mailbox_enabled
 from .store import caught_message, caught_messages
@@ -19,6 +19,7 @@ from .store import caught_message, caught_messages
 bp = Blueprint("dev_mailbox", __name__, url_prefix="/admin/dev/mailbox")
 bp.before_request(require_login)
 bp.after_request(never_cache)
+bp.context_processor(navigation_context)
 
 
 def _message_page_policy() -> str:
@@ -28,11 +29,6 @@ def _message_page_policy() -> str:
     return content_security_policy().replace(
         "style-src 'self'", "style-src 'self' 'unsafe-inline'", 1
     )
-
-
-@bp.context_processor
-def _navigation() -> dict[str, object]:
-    return {"admin_nav": nav_items, "has_endpoint": has_endpoint}
 
 
 @bp.get("/")

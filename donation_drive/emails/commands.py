@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
-from ..cli import domain_errors
+from ..cli_errors import domain_errors
 
 
 @click.command(
@@ -43,3 +44,8 @@ def resend_receipt_command(donation_id: int, to_address: str | None, requested_b
         f"Queued a copy of receipt {email.donation.receipt_number} to {email.to_address} "
         f"(outbox email {email.id}); `donation-drive send-emails` or the worker sends it."
     )
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(send_emails_command)
+    app.cli.add_command(resend_receipt_command)

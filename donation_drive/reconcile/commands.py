@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
-from ..cli import domain_errors
+from ..cli_errors import domain_errors
 from ..errors import WorkLeftPending
+from ..leases import RECONCILE, LeaseBusy, held_lease
 from ..ledger.validation import parse_datetime
 from ..models import ReconcileRun
+from .runs import abandon_interrupted_runs, reconcile_payments
 
 
 @click.command(
@@ -26,10 +29,6 @@ from ..models import ReconcileRun
 @with_appcontext
 @domain_errors
 def reconcile_command(since: str | None, dry_run: bool) -> None:
-    from ..jobs import RECONCILE
-    from ..leases import LeaseBusy, held_lease
-    from . import abandon_interrupted_runs, reconcile_payments
-
     since_at = parse_datetime(since, "since") if since else None
     if dry_run:
         # A dry run writes nothing, so it may run beside a real one.
@@ -63,3 +62,7 @@ def _print_run(run: ReconcileRun) -> None:
     click.echo(f"{len(findings)} finding(s):")
     for finding in findings:
         click.echo(f"- [{finding.kind}] {finding.message}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(reconcile_command)

@@ -1,5 +1,6 @@
 """Nothing under /admin/ reaches a visitor without a session; forms need their CSRF
-token; password guessing is rate-limited; the menu links only pages that exist."""
+token; password guessing is rate-limited; the menu links every page; no
+redirect leaves the site."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Flask, url_for
 from werkzeug.routing import IntegerConverter, Rule
 
 from donation_drive.admin.navigation import NAV_LINKS, nav_items
+from donation_drive.admin.redirects import same_site_path
 
 from .. import conftest
 
@@ -114,20 +116,61 @@ def test_logout_ends_the_session(admin_client):
     assert admin_client.get("/admin/").status_code == 302
 
 
-def test_menu_links_the_pages_that_exist(app, admin_client):
+def test_menu_links_every_page(app, admin_client):
     page = admin_client.get("/admin/").get_data(as_text=True)
     nav = page.split('<nav aria-label="Admin">', 1)[1].split("</nav>", 1)[0]
     for link in NAV_LINKS:
-        if link.endpoint in app.view_functions:
-            with app.test_request_context():
-                assert f'href="{url_for(link.endpoint)}"' in nav, link
-        else:
-            assert f">{link.label}<" not in nav, link
+        if link.dev_only:
+            continue
+        with app.test_request_context():
+            assert f'href="{url_for(link.endpoint)}"' in nav, link
     assert 'aria-current="page">Overview<' in nav
 
 
-def test_menu_leaves_out_a_page_whose_view_is_missing(app, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delitem(app.view_functions, "admin.donations")
+def test_the_dev_mailbox_link_appears_only_where_the_mailbox_is_registered(app):
+    assert "dev_mailbox.index" not in app.view_functions  # test settings: no dev mailbox
     with app.test_request_context("/admin/"):
         labels = [item.label for item in nav_items()]
-    assert "Overview" in labels and "Donations" not in labels
+    assert "Overview" in labels and "Dev mailbox" not in labels
+    assert [link.label for link in NAV_LINKS if link.dev_only] == ["Dev mailbox"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/phish",
+        "/\\evil.example/phish",
+        "\\\\evil.example",
+        "/admin/\\..\\x",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "",
+        None,
+    ],
+)
+def test_the_redirect_guard_refuses_other_sites(target):
+    assert same_site_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/admin/", "/admin/donations?drive=x&after=abc", "/"])
+def test_the_redirect_guard_keeps_same_site_paths(target):
+    assert same_site_path(target) == target
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+def test_login_never_redirects_off_site(app, client, admin_user, target):
+    page = client.get("/admin/login").get_data(as_text=True)
+    response = client.post(
+        "/admin/login",
+        query_string={"next": target},
+        data={
+            "email": conftest.ADMIN_EMAIL,
+            "password": conftest.ADMIN_PASSWORD,
+            "csrf_token": conftest.csrf_token_from(page),
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"

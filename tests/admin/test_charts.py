@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from donation_drive.admin.charts import DIVISIONS, build_daily_chart, nice_step
+from donation_drive.admin.overview.charts import DIVISIONS, build_daily_chart, nice_step
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from config import ProductionConfig
 from donation_drive import create_app
-from donation_drive.admin.accounts import set_password
-from donation_drive.admin.dev_account import (
+from donation_drive.admin.auth.accounts import set_password
+from donation_drive.admin.auth.dev_account import (
     DEV_ADMIN_EMAIL,
     PASSWORD_FILE,
     DevAdminStep,

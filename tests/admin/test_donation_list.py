@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from donation_drive.admin.donation_query import find_page, parse_filters
+from donation_drive.admin.donations.query import find_page, parse_filters
 from donation_drive.extensions import db
 from donation_drive.models import OutboxEmail, WebhookEvent
 

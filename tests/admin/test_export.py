@@ -8,8 +8,8 @@ from datetime import UTC
 
 import pytest
 
-from donation_drive.admin.donation_query import iter_matching, parse_filters
-from donation_drive.admin.exports import spreadsheet_safe
+from donation_drive.admin.donations.exports import spreadsheet_safe
+from donation_drive.admin.donations.query import iter_matching, parse_filters
 from donation_drive.ledger import drive_progress
 from donation_drive.models import Donation
 

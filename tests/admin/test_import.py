@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from donation_drive.admin.accounts import create_admin
+from donation_drive.admin.auth.accounts import create_admin
 from donation_drive.extensions import db
 from donation_drive.models import Donation, Status
 

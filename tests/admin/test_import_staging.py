@@ -12,7 +12,7 @@ from threading import Barrier
 import pytest
 from sqlalchemy import select, update
 
-from donation_drive.admin.import_staging import PreviewUnavailable, take_preview
+from donation_drive.admin.imports.staging import PreviewUnavailable, take_preview
 from donation_drive.extensions import db
 from donation_drive.ledger import update_drive
 from donation_drive.models import StagedImport, utcnow

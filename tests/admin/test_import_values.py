@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from donation_drive.admin.import_values import (
+from donation_drive.admin.imports.values import (
     decode_csv,
     detect_date_order,
     fingerprint,

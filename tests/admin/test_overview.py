@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from donation_drive.admin.stats import drive_overview
+from donation_drive.admin.overview.stats import drive_overview
 from donation_drive.ledger import create_drive
 from donation_drive.ledger.validation import parse_datetime
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_login import COOKIE_NAME, encode_cookie
 from sqlalchemy import event, select
 
-from donation_drive.admin.login_sessions import SESSION_KEY
+from donation_drive.admin.auth.sessions import SESSION_KEY
 from donation_drive.extensions import db
 from donation_drive.models import AdminSession, AdminUser, utcnow
 

@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 
 from donation_drive import create_app
-from donation_drive.admin.accounts import create_admin
+from donation_drive.admin.auth.accounts import create_admin
 from donation_drive.devmail.store import caught_messages
 
 from .. import conftest

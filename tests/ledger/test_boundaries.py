@@ -11,6 +11,8 @@ from pathlib import Path
 
 import donation_drive.ledger
 
+from ..test_import_graph import import_graph
+
 LEDGER = Path(donation_drive.ledger.__file__).parent
 # What the ledger may use of the rest of the package.
 ALLOWED = {"errors", "extensions", "models", "database", "ledger"}
@@ -18,7 +20,10 @@ CALLERS = (
     "admin",
     "checkout",
     "cli",
-    "commands",
+    "cli_errors",
+    "demo",
+    "devserver",
+    "ledger_commands",
     "emails",
     "jobs",
     "observability",
@@ -49,7 +54,7 @@ def _package_imports(path: Path) -> set[str]:
 
 
 def test_the_ledger_imports_only_models_and_database_helpers():
-    modules = sorted(LEDGER.glob("*.py"))
+    modules = sorted(LEDGER.rglob("*.py"))
     assert len(modules) > 5
     imported = {path.name: _package_imports(path) - ALLOWED for path in modules}
     assert {name: found for name, found in imported.items() if found} == {}
@@ -68,3 +73,39 @@ def test_loading_the_ledger_loads_none_of_its_callers():
     ).stdout.split()
     assert "ledger" in loaded
     assert sorted(set(loaded) & set(CALLERS) - {"observability"}) == []
+
+
+# Never reached from the ledger, directly or through any module it imports.
+NEVER_REACHED = ("emails", "webhooks", "checkout", "admin", "widget", "providers")
+
+
+def reached_from(graph: dict[str, set[str]], prefix: str) -> dict[str, str]:
+    """Every module an import-time chain leads to from the modules under ``prefix``,
+    with the module under ``prefix`` the chain starts at."""
+    reached: dict[str, str] = {}
+    todo = [(m, m) for m in graph if m == prefix or m.startswith(prefix + ".")]
+    while todo:
+        module, origin = todo.pop()
+        for target in graph[module]:
+            if target not in reached:
+                reached[target] = origin
+                todo.append((target, origin))
+    return reached
+
+
+def _callers(reached: dict[str, str]) -> dict[str, str]:
+    return {m: origin for m, origin in reached.items() if m.split(".")[1] in NEVER_REACHED}
+
+
+def test_no_chain_of_imports_leads_from_the_ledger_to_its_callers():
+    graph = import_graph()
+    reached = reached_from(graph, "donation_drive.ledger")
+    assert "donation_drive.models" in reached
+    assert _callers(reached) == {}
+
+
+def test_the_chain_check_finds_a_chain_where_there_is_one():
+    # The admin imports the ledger and the providers: the same walk from it sees both.
+    reached = reached_from(import_graph(), "donation_drive.admin")
+    assert "donation_drive.ledger" in reached
+    assert any(m.startswith("donation_drive.providers") for m in _callers(reached))

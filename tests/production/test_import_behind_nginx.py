@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from donation_drive.admin.accounts import create_admin
+from donation_drive.admin.auth.accounts import create_admin
 from donation_drive.extensions import db
 from donation_drive.ledger import create_drive, drive_progress
 from donation_drive.ledger.validation import parse_datetime

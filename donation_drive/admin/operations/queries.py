@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from ..extensions import db
-from ..models import OutboxEmail, ReconcileRun, WebhookEvent
-from ..reconcile.health import WEBHOOK_FAILED_STATES
+from ...extensions import db
+from ...models import OutboxEmail, ReconcileRun, WebhookEvent
+from ...reconcile.health import WEBHOOK_FAILED_STATES
 
 LIST_LIMIT = 25
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from .blueprint import bp
+from ..blueprint import bp
+from ..display import admin_timezone
+from ..drive_choice import choose_drive
 from .charts import build_daily_chart
-from .display import admin_timezone
-from .drive_choice import choose_drive
 from .stats import drive_overview
 
 

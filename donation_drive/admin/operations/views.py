@@ -7,15 +7,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..emails import resend_receipt
-from ..emails.outbox import RECEIPT
-from ..errors import Conflict, DonationDriveError, NotFound
-from ..extensions import db
-from ..models import OutboxEmail
-from ..reconcile.health import operations_health
-from .blueprint import bp
+from ...emails import resend_receipt
+from ...emails.outbox import RECEIPT
+from ...errors import Conflict, DonationDriveError, NotFound
+from ...extensions import db
+from ...models import OutboxEmail
+from ...reconcile.health import operations_health
+from ..blueprint import bp
 from .forms import EmailResendForm
-from .operations_queries import email_status, recent_runs, webhook_status
+from .queries import email_status, recent_runs, webhook_status
 
 
 @bp.get("/operations")

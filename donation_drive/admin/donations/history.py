@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, or_, select
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Donation, DonationEvent, OutboxEmail, ReconcileFinding, WebhookEvent
+from ...errors import NotFound
+from ...extensions import db
+from ...models import Donation, DonationEvent, OutboxEmail, ReconcileFinding, WebhookEvent
 
 HISTORY_LIMIT = 200
 

@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
-from ..amount_text import parse_amount
-from ..errors import InvalidInput
-from ..extensions import db
-from ..ledger.validation import clean_text
-from ..models import Donation, Drive, Method, Status
+from ...amount_text import parse_amount
+from ...errors import InvalidInput
+from ...extensions import db
+from ...ledger.validation import clean_text
+from ...models import Donation, Drive, Method, Status
+from ..forms import one_of
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
@@ -82,12 +83,9 @@ def _amount(text: str, drive: Drive, field: str) -> int | None:
     return parse_amount(text, drive.currency, locale=drive.locale, field=field) if text else None
 
 
-def _choice(value: str, allowed: Sequence[str], field: str) -> str | None:
-    if not value:
-        return None
-    if value not in allowed:
-        raise InvalidInput(f"choose one of {', '.join(allowed)}", field)
-    return value
+def _optional_one_of(value: str, allowed: Sequence[str], field: str) -> str | None:
+    """An optional filter: empty is none chosen, anything else must be allowed."""
+    return one_of(value, allowed, field) if value else None
 
 
 def _local_day(value: str, field: str, tz: tzinfo) -> datetime | None:
@@ -114,8 +112,8 @@ def parse_filters(args: Mapping[str, str], drive: Drive, tz: tzinfo) -> Donation
     the field at fault."""
     form = form_values(args)
     raw = dict(form)
-    sort = _choice(raw["sort"], SORTS, "sort") or "date"
-    direction = _choice(raw["dir"], ("asc", "desc"), "dir") or DEFAULT_DIRECTION[sort]
+    sort = _optional_one_of(raw["sort"], SORTS, "sort") or "date"
+    direction = _optional_one_of(raw["dir"], ("asc", "desc"), "dir") or DEFAULT_DIRECTION[sort]
     received_from = _local_day(raw["from"], "from", tz)
     last_day = _local_day(raw["to"], "to", tz)
     received_before = None
@@ -131,8 +129,8 @@ def parse_filters(args: Mapping[str, str], drive: Drive, tz: tzinfo) -> Donation
         raise InvalidInput("the lowest amount is above the highest", "max")
     return DonationFilters(
         drive=drive,
-        method=_choice(raw["method"], [m.value for m in Method], "method"),
-        status=_choice(raw["status"], [s.value for s in Status], "status"),
+        method=_optional_one_of(raw["method"], [m.value for m in Method], "method"),
+        status=_optional_one_of(raw["status"], [s.value for s in Status], "status"),
         received_from=received_from,
         received_before=received_before,
         amount_min=amount_min,

@@ -10,37 +10,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..amount_text import format_amount_input, parse_amount
-from ..errors import DonationDriveError, InvalidInput
-from ..extensions import db
-from ..ledger import create_drive, drive_progress, get_drive, list_drives, update_drive
-from ..ledger.validation import (
+from ...amount_text import format_amount_input, parse_amount
+from ...errors import DonationDriveError, InvalidInput
+from ...extensions import db
+from ...ledger import create_drive, drive_progress, get_drive, list_drives, update_drive
+from ...ledger.validation import (
     clean_text,
     parse_datetime,
     validate_currency,
     validate_slug,
 )
-from ..models import Drive, utcnow
-from ..widget.presentation import schedule_status
-from .blueprint import bp
-from .display import admin_timezone
-from .forms import DriveForm, FieldErrors, NewDriveForm
+from ...models import Drive
+from ...widget.presentation import schedule_status
+from ..blueprint import bp
+from ..display import admin_timezone
+from ..drive_choice import default_drive
+from ..forms import FieldErrors
+from .forms import DriveForm, NewDriveForm
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 _LAST_MOMENT_OF_MINUTE = timedelta(seconds=59, microseconds=999_999)
-
-
-def default_drive(drives: list[Drive]) -> Drive:
-    """The drive running now; else the next to start; else the one that ended last."""
-    now = utcnow()
-    running = [d for d in drives if d.starts_at <= now <= d.ends_at]
-    if running:
-        return min(running, key=lambda d: d.ends_at)
-    upcoming = [d for d in drives if d.starts_at > now]
-    if upcoming:
-        return min(upcoming, key=lambda d: d.starts_at)
-    return max(drives, key=lambda d: d.ends_at)
 
 
 @dataclass(frozen=True, slots=True)

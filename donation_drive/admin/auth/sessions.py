@@ -22,8 +22,8 @@ from flask_login import login_user, logout_user
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db, login_manager
-from ..models import AdminSession, AdminUser, utcnow
+from ...extensions import db, login_manager
+from ...models import AdminSession, AdminUser, utcnow
 
 SESSION_KEY = "admin_session"
 # last_seen_at is written at most this often (or twice per idle timeout, if shorter),

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import ColumnElement, func, literal_column, select
 
-from ..extensions import db
-from ..ledger import Progress, drive_progress
-from ..ledger.schedule import whole_days_until
-from ..models import Donation, Drive, Method, Status, utcnow
+from ...extensions import db
+from ...ledger import Progress, drive_progress
+from ...ledger.schedule import whole_days_until
+from ...models import Donation, Drive, Method, Status, utcnow
 
 # What a donation adds to its drive, in SQL; the same rule as ``counted_amount``.
 NET_AMOUNT = Donation.amount - Donation.refunded_amount - Donation.disputed_amount

@@ -9,20 +9,17 @@ with status 400 and the message next to the field the domain error names.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
-from ..amount_text import format_amount_input, parse_amount
-from ..emails import resend_receipt
-from ..errors import DonationDriveError, InvalidInput, NotFound, UnknownDrive
-from ..extensions import db
-from ..formatting import format_money
-from ..ledger import (
+from ...amount_text import format_amount_input, parse_amount
+from ...emails import resend_receipt
+from ...errors import DonationDriveError, InvalidInput, NotFound, UnknownDrive
+from ...extensions import db
+from ...formatting import format_money
+from ...ledger import (
     DonorDetails,
     apply_provider_refund,
     drive_progress,
@@ -32,21 +29,20 @@ from ..ledger import (
     update_offline_donation,
     void_donation,
 )
-from ..models import Donation, DonationEvent, Drive, Method, Status, utcnow
-from ..providers.stripe import refund_payment
-from .blueprint import bp
-from .display import admin_timezone, method_label
-from .drives import default_drive
+from ...models import Donation, DonationEvent, Drive, Method, Status, utcnow
+from ...providers.stripe import refund_payment
+from ..blueprint import bp
+from ..display import admin_timezone, method_label
+from ..drive_choice import default_drive
+from ..forms import FieldErrors, choice_values, choices
+from ..redirects import same_site_path
 from .forms import (
     EditDonationForm,
-    FieldErrors,
     NewDonationForm,
     RefundForm,
     ResendReceiptForm,
     StripeRefundForm,
     VoidForm,
-    choice_values,
-    choices,
     local_day,
 )
 
@@ -59,11 +55,8 @@ def _load_donation(donation_id: int) -> Donation:
 
 
 def donation_page(donation_id: int) -> str:
-    """The donation's detail page (the dashboard's), or its correction page here."""
-    try:
-        return url_for("admin.donation_detail", donation_id=donation_id)
-    except BuildError:
-        return url_for("admin.edit_donation", donation_id=donation_id)
+    """The donation's detail page (the dashboard's)."""
+    return url_for("admin.donation_detail", donation_id=donation_id)
 
 
 @bp.context_processor
@@ -73,11 +66,7 @@ def _entry_helpers() -> dict[str, object]:
 
 def _return_to(target: str | None, donation_id: int) -> str:
     """Back where the action was taken from: same-site paths only, no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and "\\" not in target:
-            return target
-    return donation_page(donation_id)
+    return same_site_path(target) or donation_page(donation_id)
 
 
 def _is_editable(donation: Donation) -> bool:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import InvalidInput
-from ..models import OFFLINE_METHODS, Method
+from ...errors import InvalidInput
+from ...models import OFFLINE_METHODS, Method
 
 _METHOD_ALIASES = {
     "cheque": "check",

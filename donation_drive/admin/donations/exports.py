@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator
 
 from flask import Response, request, stream_with_context
 
-from ..amount_text import format_amount_input
-from ..models import Donation, counted_amount, utcnow
-from .blueprint import bp
-from .display import admin_timezone
-from .donation_query import iter_matching, parse_filters
-from .drive_choice import choose_drive
+from ...amount_text import format_amount_input
+from ...models import Donation, counted_amount, utcnow
+from ..blueprint import bp
+from ..display import admin_timezone
+from ..drive_choice import choose_drive
+from .query import iter_matching, parse_filters
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from babel.dates import format_date
 from babel.numbers import get_currency_precision
 
-from ..formatting import format_money
+from ...formatting import format_money
 
 WIDTH, HEIGHT = 960, 320
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 76, 92, 24, 40

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
-from ..cli import domain_errors
+from ...cli_errors import domain_errors
 from .accounts import create_admin, disable_admin, set_password
 
 
@@ -59,3 +60,7 @@ def disable_admin_command(email: str) -> None:
     """Stop an admin from logging in. Every session of theirs ends."""
     admin = disable_admin(email)
     click.echo(f"Disabled admin {admin.email}; every session of theirs has ended.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(admin_cli)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ..errors import InvalidInput
-from ..models import Method, Status
-from .blueprint import bp
-from .display import admin_timezone
-from .donation_history import donation_history
-from .donation_query import DonationFilters, find_page, form_values, parse_filters, with_sort
-from .drive_choice import choose_drive
+from ...errors import InvalidInput
+from ...models import Method, Status
+from ..blueprint import bp
+from ..display import admin_timezone
+from ..drive_choice import choose_drive
+from .history import donation_history
+from .query import DonationFilters, find_page, form_values, parse_filters, with_sort
 
 
 @bp.get("/donations")

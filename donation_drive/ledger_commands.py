@@ -1,39 +1,25 @@
-"""CLI groups for drives, offline donations and the demo data."""
+"""The ledger's commands: ``donation-drive drive create|list`` and ``donation-drive
+donation add``. Beside the ledger package, not in it: the ledger imports only the
+models and the database helpers (tests/ledger/test_boundaries.py), and these commands
+also need the amount parser, the formatting and the CLI's error reporting."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from .amount_text import parse_amount
-from .cli import domain_errors
-from .errors import DonationDriveError
+from .cli_errors import domain_errors, options_named
+from .formatting import format_money
 from .ledger import DonorDetails, create_drive, get_drive, list_drives, record_offline_donation
 from .ledger.validation import check_drive_currency, parse_datetime, validate_currency
-from .models import OFFLINE_METHODS
+from .models import OFFLINE_METHODS, utcnow
 
 
-def options_named(**options: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Report a domain field under the name of the option that set it (``donor_email``
-    is ``--email`` here), so the error names what the person typed."""
-
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return command(*args, **kwargs)
-            except DonationDriveError as exc:
-                if exc.field in options:
-                    exc.field = options[exc.field]
-                raise
-
-        return wrapper
-
-    return decorate
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(drive_cli)
+    app.cli.add_command(donation_cli)
 
 
 @click.group("drive", help="Create and list drives.")
@@ -72,8 +58,6 @@ def create_drive_command(slug, title, goal, currency, starts, ends, timezone, de
 @drive_cli.command("list")
 @with_appcontext
 def list_drives_command() -> None:
-    from .formatting import format_money
-
     for drive in list_drives():
         raised = format_money(drive.raised_amount, drive.currency, drive.locale)
         goal = format_money(drive.goal_amount, drive.currency, drive.locale)
@@ -119,8 +103,6 @@ def add_donation_command(
     no_receipt,
     entered_by,
 ):
-    from .models import utcnow
-
     drive = get_drive(drive_slug)
     currency = check_drive_currency(drive, currency or drive.currency)
     donation = record_offline_donation(
@@ -142,55 +124,3 @@ def add_donation_command(
         send_receipt=not no_receipt,
     )
     click.echo(f"Recorded donation {donation.id} ({donation.receipt_number})")
-
-
-@click.command(
-    "demo",
-    help="Create the demo drives with sample donations (once): this year's, running "
-    "today, and last year's, ended.",
-)
-@with_appcontext
-@domain_errors
-def demo_command() -> None:
-    from .demo import create_demo_drive, demo_plans
-    from .formatting import format_day, format_money, organisation_timezone
-    from .ledger import drive_progress
-    from .models import utcnow
-    from .widget.presentation import schedule_status
-
-    now = utcnow()
-    for plan in demo_plans(now, organisation_timezone()):
-        outcome = create_demo_drive(plan, now)
-        drive = outcome.drive
-        if outcome.left_alone:
-            click.echo(f"Drive {drive.slug!r} exists and holds no demo entries: left as it is.")
-            continue
-        if outcome.created:
-            click.echo(
-                f"Created demo drive {drive.slug!r}: {drive.title}, "
-                f"{format_day(drive.starts_at)} to {format_day(drive.ends_at)}."
-            )
-        else:
-            click.echo(f"Demo drive {drive.slug!r} already exists.")
-        if outcome.gifts_added:
-            click.echo(f"Recorded {outcome.gifts_added} sample donations.")
-        progress = drive_progress(drive.slug, fresh=True)
-        click.echo(
-            f"Raised {format_money(progress.raised_amount, progress.currency)} of "
-            f"{format_money(progress.goal_amount, progress.currency)}; "
-            f"{schedule_status(progress.schedule).lower()}."
-        )
-
-
-@click.command(
-    "dev",
-    help="Run everything for local development: schema, demo drive, "
-    "the Stripe emulator, the worker and the web server.",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def dev_command(host: str, port: int) -> None:
-    from .devserver import run_development
-
-    run_development(host=host, port=port)

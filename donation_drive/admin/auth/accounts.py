@@ -9,11 +9,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from ..errors import Conflict, InvalidInput, NotFound
-from ..extensions import db
-from ..ledger.validation import validate_email
-from ..models import AdminUser, utcnow
-from .login_sessions import revoke_all_sessions
+from ...errors import Conflict, InvalidInput, NotFound
+from ...extensions import db
+from ...ledger.validation import validate_email
+from ...models import AdminUser, utcnow
+from .sessions import revoke_all_sessions
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12

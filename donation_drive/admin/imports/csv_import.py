@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select, tuple_
 
-from ..amount_text import parse_amount
-from ..errors import DonationDriveError, InvalidInput
-from ..extensions import db
-from ..ledger import DonorDetails, ProviderPayment, record_provider_payment
-from ..ledger.validation import clean_text, validate_currency
-from ..models import Donation, Drive, Method
-from .import_values import (
+from ...amount_text import parse_amount
+from ...errors import DonationDriveError, InvalidInput
+from ...extensions import db
+from ...ledger import DonorDetails, ProviderPayment, record_provider_payment
+from ...ledger.validation import clean_text, validate_currency
+from ...models import Donation, Drive, Method
+from .values import (
     TRUE_WORDS,
     column_key,
     decode_csv,

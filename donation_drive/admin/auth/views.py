@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from ..extensions import limiter
+from ...extensions import limiter
+from ..blueprint import bp
+from ..forms import FieldErrors
+from ..redirects import same_site_path
 from .accounts import MIN_PASSWORD_LENGTH, authenticate, change_own_password
-from .blueprint import bp
-from .forms import FieldErrors
-from .login_sessions import end_session, start_session
+from .sessions import end_session, start_session
 
 
 class LoginForm(FlaskForm):
@@ -42,12 +41,8 @@ class PasswordChangeForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so the login page is no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("admin.overview")
+    """Only same-site paths, so the login page is no open redirect."""
+    return same_site_path(target) or url_for("admin.overview")
 
 
 def _login_limit() -> str:

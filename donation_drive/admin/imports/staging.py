@@ -20,10 +20,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from ..errors import Conflict
-from ..extensions import db
-from ..ledger import DonorDetails
-from ..models import Drive, StagedImport, utcnow
+from ...errors import Conflict
+from ...extensions import db
+from ...ledger import DonorDetails
+from ...models import Drive, StagedImport, utcnow
 from .csv_import import ImportPlan, ImportRow, RowStatus
 
 # An expired preview is kept this long after it expired, so that confirming it says

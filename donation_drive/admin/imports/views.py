@@ -15,16 +15,17 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from ..errors import InvalidInput, UnknownDrive
-from ..extensions import db
-from ..ledger import drive_progress, list_drives
-from ..models import Drive
-from .blueprint import bp
+from ...errors import InvalidInput, UnknownDrive
+from ...extensions import db
+from ...ledger import drive_progress, list_drives
+from ...models import Drive
+from ..blueprint import bp
+from ..display import admin_timezone
+from ..drive_choice import default_drive
+from ..forms import FieldErrors, choices, one_of
 from .csv_import import ImportPlan, RowStatus, apply_import, plan_import
-from .display import admin_timezone
-from .drives import default_drive
-from .forms import FieldErrors, ImportConfirmForm, ImportUploadForm, choices
-from .import_staging import PreviewUnavailable, stage_preview, take_preview
+from .forms import ImportConfirmForm, ImportUploadForm
+from .staging import PreviewUnavailable, stage_preview, take_preview
 
 FORMATS = ("auto", "generic", "paypal")
 DATE_ORDERS = ("auto", "mdy", "dmy")
@@ -39,12 +40,6 @@ def _read_upload(upload: FileStorage | None, limit: int) -> bytes:
     if not data.strip():
         raise InvalidInput("the file is empty", "file")
     return data
-
-
-def _choice(value: str | None, allowed: tuple[str, ...], field: str) -> str:
-    if value not in allowed:
-        raise InvalidInput(f"choose one of {', '.join(allowed)}", field)
-    return value
 
 
 def _plan(content: bytes, drive: Drive, format: str, date_order: str):
@@ -74,8 +69,8 @@ def import_csv():
         drive = next((d for d in drives if d.slug == form.drive.data), None)
         if drive is None:
             errors.add(UnknownDrive("choose one of the drives", "drive"))
-        fmt = errors.check(_choice, form.format.data, FORMATS, "format")
-        order = errors.check(_choice, form.date_order.data, DATE_ORDERS, "date_order")
+        fmt = errors.check(one_of, form.format.data, FORMATS, "format")
+        order = errors.check(one_of, form.date_order.data, DATE_ORDERS, "date_order")
         limit = current_app.config["IMPORT_MAX_BYTES"]
         content = errors.check(_read_upload, form.file.data, limit)
         if not errors:

@@ -1,0 +1,1 @@
+"""Drive settings: the list, editing a drive, creating next year's from this year's."""

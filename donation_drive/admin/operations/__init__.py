@@ -1,0 +1,1 @@
+"""The operations page: emails, webhooks and reconciliation runs at a glance."""

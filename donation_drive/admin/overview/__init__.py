@@ -1,0 +1,1 @@
+"""The dashboard's first page: one drive's figures and its daily chart."""
