@@ -29,7 +29,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .emails import send_due_emails
-from .leases import RECONCILE, SEND_EMAILS, Lease, default_holder
+from .leases import RECONCILE, SEND_EMAILS, Lease, worker_id
 from .observability import serve_worker_metrics
 from .reconcile import abandon_interrupted_runs, reconcile_payments
 
@@ -82,7 +82,7 @@ class Worker:
     ) -> None:
         self.app = app
         self.jobs = tuple(jobs)
-        self.holder = holder or default_holder()
+        self.holder = holder or worker_id()
         self.stopping = threading.Event()
         self.runs: Counter[str] = Counter()  # jobs this worker ran, by name
         self._runs_lock = threading.Lock()

@@ -52,9 +52,11 @@ class LeaseLost(Exception):
     """The lease expired and someone else took it while we were still working."""
 
 
-def default_holder() -> str:
-    """``host:pid:random``: readable in the admin pages, unique per worker object."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def worker_id() -> str:
+    """``host:pid:random``: who holds a lease or has claimed an outbox email; readable
+    in the admin pages, unique per worker object, at most 94 characters (the host name
+    cut to 40)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Lease:
     """A claim on the job called ``name`` by ``holder``, for ``seconds`` at a time."""
 
     name: str
-    holder: str = field(default_factory=default_holder)
+    holder: str = field(default_factory=worker_id)
     seconds: int | None = None
     _renewed_at: float = field(default=0.0, init=False, repr=False)
 
@@ -151,7 +153,7 @@ def held_lease(
 ) -> Iterator[Lease]:
     """Hold the lease on ``name`` for the ``with`` block, releasing it afterwards even
     when the block fails. Raises ``LeaseBusy`` when someone else holds it."""
-    lease = Lease(name, holder or default_holder(), seconds)
+    lease = Lease(name, holder or worker_id(), seconds)
     if not lease.acquire(not_started_within=not_started_within):
         state = lease_state(name)
         raise LeaseBusy(name, state.holder if state else None, state.expires_at if state else None)

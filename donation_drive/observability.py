@@ -121,7 +121,7 @@ def count_donations_recorded(
         metrics().donations_recorded.labels(method=str(method)).inc()
 
 
-def count_webhook_failure(reason: str, provider: str = "stripe") -> None:
+def count_webhook_failure(reason: str, provider: str) -> None:
     """A webhook delivery was refused (bad signature, bad payload) or its event
     failed to process. ``reason`` is a short fixed word, never an error message."""
     metrics().webhook_failures.labels(provider=provider, reason=reason).inc()

@@ -67,7 +67,7 @@ def start_card_payment(drive: Drive, form: DonationForm) -> CheckoutOutcome:
     pending donation is marked failed first.
     """
     donation = create_pending_card_donation(
-        drive, amount=form.total, donor=form.donor, fee_covered_amount=form.fee
+        drive, amount=form.total, donor=form.donor, fee_covered_amount=form.fee, provider=PROVIDER
     )
     intent = create_payment(
         amount=form.total,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -28,42 +31,57 @@ def resend_receipt(donation_id: int, *, to_address: str | None, requested_by: st
     """
     address = validate_email(to_address, "to_address") if to_address else None
     requester = clean_text(requested_by, "requested_by", max_length=320, required=True)
-    # Two admins resending at once may pick the same number; the unique key refuses
-    # the second insert, which then takes the next number.
-    for _ in range(5):
-        donation = db.session.get(Donation, donation_id, populate_existing=True)
-        if donation is None:
-            raise NotFound(f"no donation {donation_id}", "donation")
-        reason = reason_not_to_send(donation)
-        if reason is not None:
-            raise Conflict(f"no receipt can be sent: {reason}", "donation")
-        destination = address or donation.donor_email
-        if not destination:
-            raise InvalidInput(
-                "this donation has no email address; give one to send the receipt to",
-                "to_address",
-            )
-        earlier = db.session.scalar(
-            select(func.count(OutboxEmail.id)).where(
-                OutboxEmail.donation_id == donation.id,
-                OutboxEmail.dedupe_key.like(f"{RESEND_PREFIX}:{donation.id}:%"),
-            )
-        )
-        email = OutboxEmail(
-            dedupe_key=resend_key(donation.id, (earlier or 0) + 1),
-            kind=RECEIPT,
-            donation_id=donation.id,
-            to_address=destination,
-            status="pending",
-            attempts=0,
-            next_attempt_at=utcnow(),
-            requested_by=requester,
-        )
-        db.session.add(email)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        return email
+    return _queue_copy(donation_id, address, requester)
+
+
+class _NumberTaken(Exception):
+    """Another resend of the same donation took the copy number meanwhile."""
+
+
+def _give_up(_state: RetryCallState) -> NoReturn:
     raise Conflict("too many resends at once; try again", "donation")
+
+
+# Two admins resending at once may pick the same number; the unique key refuses the
+# second insert, which then takes the next number (five tries in all).
+@retry(
+    retry=retry_if_exception_type(_NumberTaken),
+    stop=stop_after_attempt(5),
+    retry_error_callback=_give_up,
+)
+def _queue_copy(donation_id: int, address: str | None, requester: str) -> OutboxEmail:
+    donation = db.session.get(Donation, donation_id, populate_existing=True)
+    if donation is None:
+        raise NotFound(f"no donation {donation_id}", "donation")
+    reason = reason_not_to_send(donation)
+    if reason is not None:
+        raise Conflict(f"no receipt can be sent: {reason}", "donation")
+    destination = address or donation.donor_email
+    if not destination:
+        raise InvalidInput(
+            "this donation has no email address; give one to send the receipt to",
+            "to_address",
+        )
+    earlier = db.session.scalar(
+        select(func.count(OutboxEmail.id)).where(
+            OutboxEmail.donation_id == donation.id,
+            OutboxEmail.dedupe_key.like(f"{RESEND_PREFIX}:{donation.id}:%"),
+        )
+    )
+    email = OutboxEmail(
+        dedupe_key=resend_key(donation.id, (earlier or 0) + 1),
+        kind=RECEIPT,
+        donation_id=donation.id,
+        to_address=destination,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+        requested_by=requester,
+    )
+    db.session.add(email)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _NumberTaken from None
+    return email

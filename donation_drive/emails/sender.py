@@ -14,10 +14,7 @@ row is sent again after its lease; the copy has the same Message-ID.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
+from ..leases import worker_id
 from ..models import Donation, OutboxEmail, utcnow
 from ..observability import count_email_failure
 from .headers import InvalidRecipient
@@ -104,10 +102,6 @@ def retry_delay(attempts: int, base_seconds: int, rng: random.Random = _jitter) 
     return delay * rng.uniform(0.9, 1.1)
 
 
-def _worker_id() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
 def _lease(config) -> timedelta:
     # Long enough for a slow server to take one message (connect, TLS, login, DATA,
     # each bounded by SMTP_TIMEOUT), so a live sender is never overtaken.
@@ -121,7 +115,7 @@ class _Run:
         config = current_app.config
         self.clock = clock
         self.transport = transport
-        self.worker = _worker_id()
+        self.worker = worker_id()
         self.lease = _lease(config)
         self.max_attempts = max(int(config["EMAIL_MAX_ATTEMPTS"]), 1)
         self.retry_base = max(int(config["EMAIL_RETRY_BASE_SECONDS"]), 1)

@@ -113,8 +113,8 @@ def create_pending_card_donation(
     *,
     amount: int,
     donor: DonorDetails,
+    provider: str,
     fee_covered_amount: int = 0,
-    provider: str = "stripe",
 ) -> Donation:
     """A card donation started at checkout; it counts only once the provider says paid."""
     donor = donor.cleaned()

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..errors import InvalidInput
 from ..extensions import csrf, limiter
 from ..observability import count_webhook_failure
-from ..providers.stripe import InvalidWebhook, parse_event
+from ..providers.stripe import PROVIDER, InvalidWebhook, parse_event
 from .intake import receive_event
 
 bp = Blueprint("webhooks", __name__)
@@ -26,13 +26,15 @@ MAX_PAYLOAD_BYTES = 1_000_000
 @limiter.exempt
 def stripe_webhook() -> tuple[Response, int]:
     if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
-        count_webhook_failure("too_large")
+        count_webhook_failure("too_large", PROVIDER)
         raise InvalidInput("the body is too large for a Stripe event", "payload")
     payload = request.get_data(cache=False)
     try:
         event = parse_event(payload, request.headers.get("Stripe-Signature"))
     except InvalidWebhook as exc:
-        count_webhook_failure("bad_signature" if exc.field == "signature" else "bad_payload")
+        count_webhook_failure(
+            "bad_signature" if exc.field == "signature" else "bad_payload", PROVIDER
+        )
         raise
     result = receive_event(event)
     body = {"received": True, "event": event.id, "status": result.status}

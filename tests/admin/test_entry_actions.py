@@ -178,7 +178,7 @@ def test_a_resend_to_a_bad_address_is_refused_next_to_the_field(admin_client, dr
 
 def test_card_donations_are_not_edited_or_voided_here(admin_client, drive):
     pending = create_pending_card_donation(
-        drive, amount=5_000, donor=DonorDetails(name="Card Donor")
+        drive, amount=5_000, provider="stripe", donor=DonorDetails(name="Card Donor")
     )
     page = admin_client.get(f"/admin/donations/{pending.id}/edit").get_data(as_text=True)
     assert 'data-testid="void-form"' not in page

@@ -31,7 +31,10 @@ def app_overrides(localstripe_base):
 def card_donation(app, drive):
     """A $50 card gift paid at the emulator and recorded as the webhook would."""
     pending = create_pending_card_donation(
-        drive, amount=5_000, donor=DonorDetails(name="Card Donor", email="card@example.org")
+        drive,
+        amount=5_000,
+        provider="stripe",
+        donor=DonorDetails(name="Card Donor", email="card@example.org"),
     )
     intent = create_payment(
         amount=5_000,

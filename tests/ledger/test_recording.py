@@ -119,7 +119,9 @@ def test_concurrent_payments_adopting_one_pending_donation_count_once(app, drive
     pending row at once: one of them counts it, the others find it counted."""
     from donation_drive.ledger import create_pending_card_donation
 
-    pending = create_pending_card_donation(drive, amount=3_000, donor=DonorDetails())
+    pending = create_pending_card_donation(
+        drive, amount=3_000, provider="stripe", donor=DonorDetails()
+    )
     pending_id, drive_id = pending.id, drive.id
     barrier = threading.Barrier(6)
     results, errors = [], []
@@ -262,7 +264,9 @@ def test_hostile_donor_text_is_cleaned_not_refused(drive):
 def test_refund_seen_before_a_smaller_payment_succeeds_is_capped_at_what_was_paid(drive):
     from donation_drive.ledger import attach_provider_ref, create_pending_card_donation
 
-    pending = create_pending_card_donation(drive, amount=5_000, donor=DonorDetails())
+    pending = create_pending_card_donation(
+        drive, amount=5_000, provider="stripe", donor=DonorDetails()
+    )
     attach_provider_ref(pending.id, "pi_early_refund")
     # Events out of order: the full refund first, then success for a smaller amount.
     apply_provider_refund("stripe", "pi_early_refund", refunded_total=5_000, actor="webhook")

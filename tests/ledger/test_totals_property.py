@@ -128,7 +128,9 @@ def apply(drive, model: Model, op: tuple) -> None:
         key = f"pi_{drive.id}_{number}"
         if key in model.provider:
             return
-        pending = create_pending_card_donation(drive, amount=amount, donor=DonorDetails())
+        pending = create_pending_card_donation(
+            drive, amount=amount, provider="stripe", donor=DonorDetails()
+        )
         attach_provider_ref(pending.id, key)
         model.provider[key] = Gift(amount, status="pending")
     elif kind == "failed":

@@ -83,7 +83,7 @@ def test_failure_and_finding_counters_are_exposed(client):
     email = ("donation_drive_email_failures_total", {"kind": "receipt", "outcome": "retry"})
     finding = ("donation_drive_reconcile_findings_total", {"kind": "missing_in_ledger"})
     before = [scrape(client, name, **labels) for name, labels in (webhook, email, finding)]
-    count_webhook_failure("bad_signature")
+    count_webhook_failure("bad_signature", "stripe")
     count_email_failure("receipt", will_retry=True)
     count_reconcile_finding("missing_in_ledger")
     after = [scrape(client, name, **labels) for name, labels in (webhook, email, finding)]

@@ -27,7 +27,7 @@ RACE = textwrap.dedent(
     def bump():
         start.wait()
         try:
-            count_webhook_failure("first_use_race")
+            count_webhook_failure("first_use_race", "stripe")
         except Exception as exc:
             errors.append(repr(exc))
 

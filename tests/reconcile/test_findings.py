@@ -107,7 +107,7 @@ def test_a_ledger_refund_larger_than_stripes_is_flagged(app, drive, stripe_api):
 
 def test_a_payment_canceled_in_stripe_closes_its_pending_donation(app, drive, stripe_api):
     pending = create_pending_card_donation(
-        drive, amount=5_000, donor=DonorDetails(email="ada@example.org")
+        drive, amount=5_000, provider="stripe", donor=DonorDetails(email="ada@example.org")
     )
     intent = pay(
         stripe_api,

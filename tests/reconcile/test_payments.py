@@ -46,7 +46,9 @@ def count(model) -> int:
 
 def checkout(drive, stripe_api, amount: int, email: str, *, store_id: bool = True):
     """What the checkout does: a pending donation, then a PaymentIntent naming it."""
-    pending = create_pending_card_donation(drive, amount=amount, donor=DonorDetails(email=email))
+    pending = create_pending_card_donation(
+        drive, amount=amount, provider="stripe", donor=DonorDetails(email=email)
+    )
     intent = pay(stripe_api, amount, metadata={"drive_slug": "eoy", "donation_id": str(pending.id)})
     if store_id:
         attach_provider_ref(pending.id, intent.id)

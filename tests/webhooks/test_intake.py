@@ -103,7 +103,10 @@ def test_a_replayed_payment_event_is_counted_once(client, drive, webhook_secret)
 
 def test_a_payment_event_adopts_the_checkouts_pending_donation(client, drive, webhook_secret):
     pending = create_pending_card_donation(
-        drive, amount=4_000, donor=DonorDetails(name="Grace", email="grace@example.org")
+        drive,
+        amount=4_000,
+        provider="stripe",
+        donor=DonorDetails(name="Grace", email="grace@example.org"),
     )
     event = _succeeded(4_000, drive_slug="eoy", donation_id=pending.id)
 
@@ -115,8 +118,12 @@ def test_a_payment_event_adopts_the_checkouts_pending_donation(client, drive, we
 
 
 def test_failed_and_canceled_payments_mark_their_pending_donations(client, drive, webhook_secret):
-    failing = create_pending_card_donation(drive, amount=1_000, donor=DonorDetails())
-    abandoned = create_pending_card_donation(drive, amount=2_000, donor=DonorDetails())
+    failing = create_pending_card_donation(
+        drive, amount=1_000, provider="stripe", donor=DonorDetails()
+    )
+    abandoned = create_pending_card_donation(
+        drive, amount=2_000, provider="stripe", donor=DonorDetails()
+    )
     attach_provider_ref(failing.id, "pi_failing")
     attach_provider_ref(abandoned.id, "pi_abandoned")
     failed = payment_intent_object(

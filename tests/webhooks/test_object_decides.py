@@ -70,7 +70,9 @@ def _assert_failed(response, event: dict, reason: str) -> None:
 def test_a_succeeded_event_whose_object_is_canceled_is_stored_failed_not_counted(
     client, drive, webhook_secret
 ):
-    pending = create_pending_card_donation(drive, amount=2_500, donor=DonorDetails())
+    pending = create_pending_card_donation(
+        drive, amount=2_500, provider="stripe", donor=DonorDetails()
+    )
     intent = payment_intent_object(
         amount=2_500, drive_slug="eoy", donation_id=pending.id, status="canceled"
     )
@@ -243,7 +245,9 @@ def test_a_failure_event_for_a_succeeded_payment_leaves_it_counted(
 def test_a_failed_event_saying_succeeded_does_not_fail_the_pending_donation(
     client, drive, webhook_secret
 ):
-    pending = create_pending_card_donation(drive, amount=2_000, donor=DonorDetails())
+    pending = create_pending_card_donation(
+        drive, amount=2_000, provider="stripe", donor=DonorDetails()
+    )
     intent = payment_intent_object(amount=2_000, drive_slug="eoy", donation_id=pending.id)
     attach_provider_ref(pending.id, intent["id"])
 

@@ -30,7 +30,7 @@ from ...ledger import (
     void_donation,
 )
 from ...models import Donation, DonationEvent, Drive, Method, Status, utcnow
-from ...providers.stripe import refund_payment
+from ...providers.stripe import PROVIDER, refund_payment
 from ..blueprint import bp
 from ..display import admin_timezone, method_label
 from ..drive_choice import default_drive
@@ -285,7 +285,7 @@ def _refund_at_stripe(
     if refund.status != "succeeded":
         return False
     apply_provider_refund(
-        donation.provider or "stripe",
+        PROVIDER,  # refunded through Stripe above
         refund.payment_intent_id,
         refunded_total=refund.charge_refunded_total,
         actor=admin_email,

@@ -5,8 +5,10 @@ apps in one process (tests, a worker beside the web app) may talk to different
 Stripes, and each gets its own ``StripeClient``.
 
 ``STRIPE_API_BASE`` pointing anywhere but ``*.stripe.com`` means the local emulator
-(``localstripe``). It speaks an older, smaller dialect of the API; the few places
-that differ ask ``settings().is_emulator`` and live in this package only.
+(``localstripe``). It speaks an older, smaller dialect of the API; every difference
+is one named field of ``Dialect`` below (``settings().dialect``), so the calls in this
+package ask what the Stripe they talk to understands, and nothing outside the
+package knows there is an emulator.
 """
 
 from __future__ import annotations
@@ -27,6 +29,42 @@ NETWORK_RETRIES = 2
 
 
 @dataclass(frozen=True, slots=True)
+class Dialect:
+    """What the Stripe at ``STRIPE_API_BASE`` understands, one field per difference
+    between real Stripe (all True) and the ``localstripe`` emulator (all False)."""
+
+    # Lists take ``created[gte]`` (reconcile's window); the emulator ignores filters,
+    # so reconcile pages through everything there (listing._window_params).
+    filters_lists_by_created: bool
+    # A Stripe.js ``tok_...`` is sent as ``payment_method_data``; the emulator knows
+    # neither that nor ``createPaymentMethod``, but takes the token's card as the
+    # payment method (payments._payment_method_params).
+    takes_card_tokens_as_payment_method_data: bool
+    # ``receipt_email`` makes Stripe mail its own receipt; the emulator refuses it.
+    sends_receipt_emails: bool
+    # ``use_stripe_sdk`` lets Stripe.js in the page finish a 3-D Secure challenge.
+    confirms_with_stripe_sdk: bool
+    # Refunds take a ``reason`` (duplicate, fraudulent, requested_by_customer).
+    takes_refund_reasons: bool
+
+
+STRIPE = Dialect(
+    filters_lists_by_created=True,
+    takes_card_tokens_as_payment_method_data=True,
+    sends_receipt_emails=True,
+    confirms_with_stripe_sdk=True,
+    takes_refund_reasons=True,
+)
+LOCALSTRIPE = Dialect(
+    filters_lists_by_created=False,
+    takes_card_tokens_as_payment_method_data=False,
+    sends_receipt_emails=False,
+    confirms_with_stripe_sdk=False,
+    takes_refund_reasons=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class GatewaySettings:
     secret_key: str
     publishable_key: str
@@ -41,6 +79,10 @@ class GatewaySettings:
             return False
         host = urlsplit(self.api_base).hostname or ""
         return not (host == "stripe.com" or host.endswith(".stripe.com"))
+
+    @property
+    def dialect(self) -> Dialect:
+        return LOCALSTRIPE if self.is_emulator else STRIPE
 
 
 def settings() -> GatewaySettings:

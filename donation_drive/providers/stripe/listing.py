@@ -114,7 +114,7 @@ def _payment_from(data: dict[str, Any]) -> StripePayment:
 
 
 def _window_params(since: datetime | None) -> dict[str, Any]:
-    if since is None or settings().is_emulator:
+    if since is None or not settings().dialect.filters_lists_by_created:
         return {}
     return {"created": {"gte": int(since.timestamp())}}
 

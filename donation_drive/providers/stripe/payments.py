@@ -73,7 +73,7 @@ def _payment_method_params(card_token: str) -> dict[str, Any]:
     """
     if card_token.startswith("pm_"):
         return {"payment_method": card_token}
-    if settings().is_emulator:
+    if not settings().dialect.takes_card_tokens_as_payment_method_data:
         with _stripe_errors(rejected=CARD_NOT_ACCEPTED):
             token = _as_dict(stripe_client().v1.tokens.retrieve(card_token))
         return {"payment_method": token["card"]["id"]}
@@ -104,7 +104,7 @@ def create_payment(
         **_payment_method_params(card_token),
     }
     current = settings()
-    if receipt_email and current.send_receipt_email and not current.is_emulator:
+    if receipt_email and current.send_receipt_email and current.dialect.sends_receipt_emails:
         params["receipt_email"] = receipt_email
     with _stripe_errors(rejected=CARD_NOT_ACCEPTED):
         intent = stripe_client().v1.payment_intents.create(
@@ -122,7 +122,7 @@ def confirm_payment(payment_intent_id: str, *, idempotency_key: str) -> PaymentI
     when the card is refused.
     """
     params: dict[str, Any] = {}
-    if not settings().is_emulator:
+    if settings().dialect.confirms_with_stripe_sdk:
         # Let Stripe.js in the page handle a 3-D Secure challenge.
         params["use_stripe_sdk"] = True
     with _stripe_errors(payment_id=payment_intent_id):
@@ -175,7 +175,7 @@ def refund_payment(
     params: dict[str, Any] = {"payment_intent": payment_intent_id}
     if amount is not None:
         params["amount"] = amount
-    if reason and not settings().is_emulator:  # the emulator knows no reasons
+    if reason and settings().dialect.takes_refund_reasons:
         params["reason"] = reason
     options = {"idempotency_key": idempotency_key} if idempotency_key else None
     with _stripe_errors(field="amount"):

@@ -4,6 +4,9 @@ the charge's cumulative refunded amount, and each app talks to its own Stripe.""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 import stripe
 
@@ -20,6 +23,8 @@ from donation_drive.providers.stripe import (
     settings,
     stripe_client,
 )
+from donation_drive.providers.stripe import client as client_module
+from donation_drive.providers.stripe.client import LOCALSTRIPE, STRIPE, Dialect
 
 from ...peers.ports import free_port
 
@@ -103,3 +108,20 @@ def test_each_app_has_its_own_client_and_the_sdk_globals_stay_untouched(app, loc
 def test_only_an_address_outside_stripe_com_means_the_emulator(app, api_base, emulated):
     app.config["STRIPE_API_BASE"] = api_base
     assert settings().is_emulator is emulated
+    assert settings().dialect is (LOCALSTRIPE if emulated else STRIPE)
+
+
+def test_every_difference_of_the_emulator_is_a_named_field_of_the_dialect():
+    # Real Stripe understands all of them, the emulator none; a new difference is a
+    # new field, not a new ``if is_emulator`` in a call.
+    names = [f.name for f in dataclasses.fields(Dialect)]
+    assert len(names) == 5
+    assert all(getattr(STRIPE, n) for n in names)
+    assert not any(getattr(LOCALSTRIPE, n) for n in names)
+    package = Path(client_module.__file__).parent
+    asking = [
+        path.name
+        for path in package.glob("*.py")
+        if "is_emulator" in path.read_text() and path.name != "client.py"
+    ]
+    assert asking == []
