@@ -114,7 +114,10 @@ def charge_from(data: Mapping[str, Any]) -> ChargeInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class RefundInfo:
+class ChargeReversal:
+    """A refund or a dispute of a charge: Stripe's two objects carry the same fields
+    we read (id, charge, payment intent, amount, status)."""
+
     id: str
     charge_id: str | None
     payment_intent_id: str | None
@@ -122,8 +125,8 @@ class RefundInfo:
     status: str
 
 
-def refund_from(data: Mapping[str, Any]) -> RefundInfo:
-    return RefundInfo(
+def reversal_from(data: Mapping[str, Any]) -> ChargeReversal:
+    return ChargeReversal(
         id=str(data["id"]),
         charge_id=_id_of(data.get("charge")),
         payment_intent_id=_id_of(data.get("payment_intent")),
@@ -132,23 +135,9 @@ def refund_from(data: Mapping[str, Any]) -> RefundInfo:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DisputeInfo:
-    id: str
-    charge_id: str | None
-    payment_intent_id: str | None
-    amount: int
-    status: str
-
-
-def dispute_from(data: Mapping[str, Any]) -> DisputeInfo:
-    return DisputeInfo(
-        id=str(data["id"]),
-        charge_id=_id_of(data.get("charge")),
-        payment_intent_id=_id_of(data.get("payment_intent")),
-        amount=_minor_units(data, "amount"),
-        status=str(data.get("status") or ""),
-    )
+# The names the callers use, for what they hold: one class, one parser.
+RefundInfo = DisputeInfo = ChargeReversal
+refund_from = dispute_from = reversal_from
 
 
 @dataclass(frozen=True, slots=True)
