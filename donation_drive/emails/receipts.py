@@ -22,6 +22,7 @@ from ..formatting import format_money, format_percent
 from ..ledger.totals import drive_progress
 from ..models import Donation, Method, OutboxEmail, Status
 from .headers import envelope_sender, one_line, recipient, sender_domain, stable_message_id
+from .monthly_notices import monthly_receipt_context
 from .outbox import is_resend
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
         "goal": format_money(progress.goal_amount, progress.currency, locale, whole=True),
         "percent": format_percent(progress.percent, locale),
         "donor_count": progress.donor_count,
+        # An installment of a monthly gift: its amount and the donor's manage link.
+        "monthly": monthly_receipt_context(donation.reference, donation.provider),
     }
 
 

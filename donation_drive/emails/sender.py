@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -27,6 +28,7 @@ from ..leases import worker_id
 from ..models import Donation, OutboxEmail, utcnow
 from ..observability import count_email_failure
 from .headers import InvalidRecipient
+from .monthly_notices import NOTICE_KINDS, compose_notice
 from .outbox import RECEIPT
 from .receipts import compose_receipt, envelope_from, reason_not_to_send
 from .transport import (
@@ -170,6 +172,9 @@ class _Run:
             if email.donation_id is not None
             else None
         )
+        if email.kind in NOTICE_KINDS:
+            self._deliver(email_id, attempts, lambda: compose_notice(email, now=self.clock()))
+            return
         if email.kind != RECEIPT:
             self._give_up(email_id, f"unknown kind of email {email.kind!r}")
             return
@@ -179,8 +184,13 @@ class _Run:
             self.report.canceled += 1
             return
         assert donation is not None
+        self._deliver(
+            email_id, attempts, lambda: compose_receipt(email, donation, now=self.clock())
+        )
+
+    def _deliver(self, email_id: int, attempts: int, compose: Callable[[], EmailMessage]) -> None:
         try:
-            message = compose_receipt(email, donation, now=self.clock())
+            message = compose()
         except InvalidRecipient as exc:
             self._give_up(email_id, str(exc))
             return

@@ -2,6 +2,7 @@
 
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
 from .drive import Drive
+from .monthly import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent
 from .operations import (
     AdminSession,
     AdminUser,
@@ -22,8 +23,12 @@ __all__ = [
     "Donation",
     "DonationEvent",
     "Drive",
+    "GiftStatus",
+    "Interval",
     "JobLease",
     "Method",
+    "MonthlyGift",
+    "MonthlyGiftEvent",
     "OutboxEmail",
     "PaymentAttempt",
     "ReconcileFinding",

@@ -54,6 +54,7 @@ from ..providers.stripe import (
     retrieve_charge,
     retrieve_payment,
 )
+from .monthly import MONTHLY_HANDLERS
 
 T = TypeVar("T")
 PROCESSED = "processed"
@@ -286,6 +287,7 @@ HANDLERS: dict[str, Callable[[ProviderEvent, MarkProcessed], Handled]] = {
     "charge.dispute.closed": dispute_changed,
     "charge.dispute.funds_withdrawn": dispute_changed,
     "charge.dispute.funds_reinstated": dispute_changed,
+    **MONTHLY_HANDLERS,  # invoices and subscriptions: webhooks/monthly.py
 }
 
 

@@ -19,6 +19,11 @@
   var cardBox = document.getElementById('card-element');
   var chargeLine = document.getElementById('charge-summary');
   var coverFee = form.elements.cover_fee;
+  // Once or every month: a monthly gift goes to its own endpoint (monthly/views.py).
+  function isMonthly() {
+    var checked = form.querySelector('input[name="frequency"]:checked');
+    return Boolean(checked && checked.value === 'monthly');
+  }
   var buttonLabel = button.textContent;
   var FIELD_INPUTS = {
     amount: customAmount,
@@ -102,8 +107,9 @@
   function showCharge(result) {
     var slot = form.querySelector('[data-error-for="amount"]');
     if (result.ok) {
-      chargeLine.textContent = 'You will be charged ' + result.body.total_label + '.';
-      button.textContent = buttonLabel + ' ' + result.body.total_label;
+      var label = isMonthly() ? result.body.monthly_label : result.body.total_label;
+      chargeLine.textContent = 'You will be charged ' + label + '.';
+      button.textContent = buttonLabel + ' ' + label;
       slot.hidden = true;
       customAmount.removeAttribute('aria-invalid');
     } else {
@@ -144,6 +150,13 @@
     });
   });
   coverFee.addEventListener('change', refreshCharge);
+  form.querySelectorAll('input[name="frequency"]').forEach(function (radio) {
+    radio.addEventListener('change', function () {
+      fetchQuote().then(function (result) {
+        if (result.key === quoteKey()) { showCharge(result); }
+      }, function () { chargeLine.textContent = ''; });
+    });
+  });
   refreshCharge();
 
   if (typeof window.Stripe !== 'function') {
@@ -202,8 +215,9 @@
       showFieldError('card', cardTokenError(tokenResult && tokenResult.error));
       return;
     }
+    var monthly = isMonthly();
     statusLine.textContent = 'Charging ' + charge.body.total_label + '…';
-    var response = await fetch(form.action, {
+    var response = await fetch(monthly ? form.dataset.monthlyUrl : form.action, {
       method: 'POST',
       credentials: 'same-origin',
       headers: {
@@ -213,6 +227,7 @@
       },
       body: JSON.stringify({
         amount: amount,
+        frequency: monthly ? 'monthly' : 'once',
         expected_total: charge.body.total,
         currency: form.elements.currency.value,
         cover_fee: coverFee.checked,
