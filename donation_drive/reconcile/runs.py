@@ -1,6 +1,7 @@
 """One reconcile run: walk Stripe's records for a window, repair the ledger, flag the rest.
 
-A run makes four passes, each reading one item at a time:
+A run makes four passes, each reading one item at a time (after the monthly-gift
+pass, ``monthly``: subscriptions and their paid invoices):
 
 1. PaymentIntents created in the window (record succeeded payments the ledger lacks,
    apply refunds, mark canceled ones, flag mismatches);
@@ -38,6 +39,7 @@ from .compare import (
     reconcile_dispute,
     reconcile_payment,
 )
+from .monthly import reconcile_monthly
 from .runlog import Kind, RunLog
 from .seen import SeenIds
 from .window import effective_since
@@ -87,6 +89,7 @@ def reconcile_payments(
 def _walk(window: datetime | None, run_log: RunLog) -> None:
     drives = DriveLookup()
     seen = SeenIds()
+    reconcile_monthly(window, run_log)  # first: its installments are then the ledger's
     for payment in iter_payments(window):
         run_log.tick()
         seen.add(payment.id)

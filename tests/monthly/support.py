@@ -67,3 +67,33 @@ def invoice_event(
 
 
 __all__ = ["invoice_event", "new_id", "only_gift", "start_monthly", "stripe_get"]
+
+
+def subscribe_at_stripe(
+    amount: int,
+    *,
+    card_token: str,
+    email: str = "grace@example.org",
+    name: str = "Grace Hopper",
+    drive_slug: str = "eoy",
+):
+    """A monthly gift made at the (emulated) Stripe as the checkout makes one, but
+    without telling the ledger: only events or reconcile will."""
+    from donation_drive.providers.stripe import PaymentMetadata
+    from donation_drive.providers.stripe.subscriptions import (
+        create_customer,
+        create_subscription,
+    )
+
+    key = new_id("test")
+    customer = create_customer(
+        email=email, name=name, card_token=card_token, idempotency_key=f"{key}-c"
+    )
+    return create_subscription(
+        customer_id=customer,
+        amount=amount,
+        currency="USD",
+        interval="month",
+        metadata=PaymentMetadata(drive_slug=drive_slug, donation_id=None),
+        idempotency_key=f"{key}-s",
+    )
