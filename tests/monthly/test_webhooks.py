@@ -111,10 +111,8 @@ def test_a_failed_then_a_paid_event_for_one_invoice_count_it_once_and_tell_the_d
 ):
     assert start_monthly(client, emulator).status_code == 200
     gift = db.session.scalars(select(MonthlyGift)).one()
-    invoice = stripe_get(
-        emulator,
-        f"/v1/invoices/{stripe_get(emulator, f'/v1/subscriptions/{gift.provider_ref}')['latest_invoice']}",
-    )
+    subscription = stripe_get(emulator, f"/v1/subscriptions/{gift.provider_ref}")
+    invoice = stripe_get(emulator, f"/v1/invoices/{subscription['latest_invoice']}")
     # A renewal: a new invoice of the same gift whose first attempt failed, then paid.
     renewal = dict(
         invoice,
