@@ -25,6 +25,7 @@ from ..providers.stripe.subscriptions import (
     invoice_payment_intent_id,
     iter_invoices,
     iter_subscriptions,
+    retrieve_subscription,
 )
 from .runlog import Kind, RunLog
 
@@ -74,6 +75,12 @@ def _record_paid_invoices(window: datetime | None, run_log: RunLog) -> None:
     for invoice in iter_invoices(window):
         run_log.tick()
         if invoice.status != "paid" or not invoice.subscription_id:
+            continue
+        if run_log.dry_run and find_gift(PROVIDER, invoice.subscription_id) is None:
+            # A dry run stores no gift, so it cannot record this; it says it would.
+            if retrieve_subscription(invoice.subscription_id).metadata.is_ours:
+                run_log.counts.checked += 1
+                run_log.counts.created += 1
             continue
         try:
             gift = gift_of_invoice(invoice, actor=ACTOR)
