@@ -9,6 +9,7 @@ queries:
 - ``operations/``: are payments, webhooks and emails flowing
 - ``auth/``: login, server-side sessions, admin accounts (and their CLI), the
   development account
+- ``monthly/``: monthly gifts (status, recurring amount, installments, cancel, refund)
 
 Shared by the families: ``blueprint`` (the one ``admin`` blueprint, login required),
 ``navigation`` (the menu), ``display`` (labels, the admin's time zone), ``forms``
@@ -38,6 +39,7 @@ def register_admin(app: Flask) -> None:
     from .drives import views as drive_views  # noqa: F401
     from .entry import views as entry_views  # noqa: F401
     from .imports import views as import_views  # noqa: F401
+    from .monthly import views as monthly_views  # noqa: F401
     from .operations import views as operations_views  # noqa: F401
     from .overview import views as overview_views  # noqa: F401
 

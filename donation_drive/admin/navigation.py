@@ -27,6 +27,7 @@ NAV_LINKS = (
     NavLink("admin.new_donation", "Record donation"),
     NavLink("admin.import_csv", "Import"),
     NavLink("admin.drives", "Drives"),
+    NavLink("admin.monthly", "Monthly gifts", ("admin.monthly_gift",)),
     NavLink("admin.operations", "Operations"),
     NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",), dev_only=True),
 )

@@ -19,7 +19,9 @@ MAIL_FROM = "Patient Voices <giving@example.org>"
 
 @pytest.fixture
 def app_overrides(
-    localstripe_base: str, webhook_secret: str, smtp_server: SmtpServer
+    localstripe_base: str,
+    webhook_secret: str,  # noqa: F811 - the imported fixture
+    smtp_server: SmtpServer,
 ) -> dict[str, object]:
     return {
         **emulator_settings(localstripe_base, webhook_secret),

@@ -1,0 +1,2 @@
+"""The admin's monthly-gifts pages (``/admin/monthly``); importing ``views`` attaches
+them to the admin blueprint."""
