@@ -94,7 +94,8 @@ def content_security_policy() -> str:
     script_src = "'self'"
     connect_src = "'self'"
     frame_src = "'self'"  # the admin's live widget preview
-    if _is("checkout.") and stripe_js:
+    # The donor pages that load Stripe.js: checkout, and the monthly gift's pages.
+    if (_is("checkout.") or _is("monthly.")) and stripe_js:
         # Stripe.js itself loads helpers from its own subdomains (Stripe's CSP guide).
         stripe_scripts = stripe_js
         if stripe_js == STRIPE_JS_ORIGIN:
