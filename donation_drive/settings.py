@@ -94,6 +94,8 @@ class Config:
         "ORG_TAX_STATEMENT", "No goods or services were provided in exchange for this gift."
     )
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # How long a monthly gift's manage link (in every receipt) stays good, seconds.
+    MONTHLY_MANAGE_LINK_MAX_AGE = _env_int("MONTHLY_MANAGE_LINK_MAX_AGE", 60 * 24 * 3600)
 
     # Widget: how long a process trusts its cached totals before re-reading them.
     # Local ledger writes invalidate at once; other processes converge within this.

@@ -113,8 +113,6 @@ class ChargeQuote:
             "total": self.total,
             "currency": self.currency,
             "total_label": format_money(self.total, self.currency, self.locale),
-            # A monthly gift's wording of the same figure ("$25.00 every month").
-            "monthly_label": f"{format_money(self.total, self.currency, self.locale)} every month",
         }
 
 

@@ -228,3 +228,41 @@ def test_a_refund_of_an_installment_lowers_the_total(client, drive, emulator, we
         deliver(client, stripe_event("charge.refunded", charge), webhook_secret).status_code == 200
     )
     assert drive_progress("eoy", fresh=True).raised_amount == 1500
+
+
+def test_a_failed_renewal_emails_the_donor_a_link_to_give_a_new_card(
+    admin_client, drive, emulator, webhook_secret, smtp
+):
+    from donation_drive.emails import send_due_emails
+
+    assert start_monthly(admin_client, emulator).status_code == 200
+    gift = db.session.scalars(select(MonthlyGift)).one()
+    failed = invoice_event(
+        "invoice.payment_failed",
+        {
+            "object": "invoice",
+            "id": "in_r3",
+            "status": "open",
+            "subscription": gift.provider_ref,
+            "customer": gift.customer_ref,
+            "currency": "usd",
+            "amount_due": 2500,
+            "amount_paid": 0,
+            "payment_intent": "pi_r3",
+            "attempt_count": 1,
+            "created": int(time.time()),
+        },
+    )
+    assert deliver(admin_client, failed, webhook_secret).status_code == 200
+    db.session.rollback()
+    assert db.session.get(MonthlyGift, gift.id).status == "past_due"
+    assert 'data-testid="past-due-count">1<' in admin_client.get("/admin/monthly").get_data(
+        as_text=True
+    )
+    assert send_due_emails().sent == 2  # the first month's receipt and the notice
+    notice = next(m for m in smtp.messages if "could not be charged" in m["Subject"])
+    text = notice.get_body(("plain",)).get_content()
+    assert "$25.00" in text
+    link = next(word for word in text.split() if "/monthly/manage/" in word)
+    page = admin_client.get(link.split("example.org", 1)[1])
+    assert "past due" in page.get_data(as_text=True)

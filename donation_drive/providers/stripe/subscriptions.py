@@ -38,6 +38,7 @@ from typing import Any
 
 from .client import settings, stripe_client
 from .errors import PaymentRejected
+from .listing import _pages
 from .metadata import PaymentMetadata, read_metadata
 from .objects import _id_of, _minor_units, _timestamp
 from .payments import _as_dict, _stripe_errors
@@ -418,28 +419,16 @@ def pay_open_invoice(invoice_id: str) -> InvoiceInfo:
 # -- listing, for reconciliation ---------------------------------------------------------
 
 
-def _pages(list_call, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    with _stripe_errors(field="listing"):
-        page = list_call({**params, "limit": 100})
-        while True:
-            data = _as_dict(page)
-            rows = data.get("data") or []
-            for row in rows:
-                yield _as_dict(row)
-            if not data.get("has_more") or not rows:
-                return
-            page = list_call({**params, "limit": 100, "starting_after": rows[-1]["id"]})
-
-
 def iter_subscriptions() -> Iterator[SubscriptionInfo]:
-    """Every subscription Stripe has, canceled ones included."""
+    """Every subscription Stripe has, canceled ones included. Raises
+    ``ListingError`` (as every reconcile listing does)."""
     for data in _pages(stripe_client().v1.subscriptions.list, {"status": "all"}):
         yield subscription_from(data)
 
 
 def iter_invoices(since: datetime | None) -> Iterator[InvoiceInfo]:
     """Invoices created since ``since`` (filtered here too: the emulator takes no
-    ``created`` filter)."""
+    ``created`` filter). Raises ``ListingError``."""
     params: dict[str, Any] = {}
     if since is not None and not settings().is_emulator:
         params["created"] = {"gte": int(since.timestamp())}

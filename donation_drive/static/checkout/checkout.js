@@ -107,7 +107,8 @@
   function showCharge(result) {
     var slot = form.querySelector('[data-error-for="amount"]');
     if (result.ok) {
-      var label = isMonthly() ? result.body.monthly_label : result.body.total_label;
+      // The server's Babel-formatted total; a monthly gift says how often.
+      var label = result.body.total_label + (isMonthly() ? ' every month' : '');
       chargeLine.textContent = 'You will be charged ' + label + '.';
       button.textContent = buttonLabel + ' ' + label;
       slot.hidden = true;
