@@ -124,6 +124,19 @@ def compose_notice(email: OutboxEmail, *, now: datetime) -> EmailMessage:
     return message
 
 
+# -- receivers of monthly gifts' signals (see donation_drive.subscriptions) -----------
+
+
+def on_gift_changed(_app, *, gift: MonthlyGift, audit_event_id: int, **_: object) -> None:
+    queue_change_confirmation(gift, audit_event_id)
+
+
+def on_installment_failed(
+    _app, *, gift: MonthlyGift, invoice_id: str, attempt: int, **_: object
+) -> None:
+    queue_failed_installment(gift, invoice_id, attempt)
+
+
 def monthly_receipt_context(reference: str | None, provider: str | None) -> dict | None:
     """For a receipt: the monthly gift an installment belongs to, with a fresh manage
     link, or None for a one-time gift."""

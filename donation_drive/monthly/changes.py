@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from ..emails.monthly_notices import queue_change_confirmation
+from flask import current_app
+
 from ..errors import DonationDriveError, InvalidInput
 from ..extensions import db
 from ..models import GiftStatus, MonthlyGift, utcnow
@@ -25,6 +26,7 @@ from ..providers.stripe.subscriptions import (
 )
 from ..providers.stripe.subscriptions import create_setup_intent as _create_setup_intent
 from .records import record_change
+from .signals import gift_changed
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def _commit_change(gift: MonthlyGift, actor: str, action: str, details: dict, **
     event_id = record_change(gift_id, actor=actor, action=action, details=details, **columns)
     fresh = db.session.get(MonthlyGift, gift_id, populate_existing=True)
     assert fresh is not None
-    queue_change_confirmation(fresh, event_id)
+    gift_changed.send(current_app._get_current_object(), gift=fresh, audit_event_id=event_id)
     db.session.commit()
     return event_id
 

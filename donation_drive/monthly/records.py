@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from ..database import insert_ignoring_duplicates, retry_while_busy
 from ..extensions import db
@@ -112,7 +113,13 @@ def apply_status(
     an event older than the one applied last changes nothing. True when it changed.
     Commits."""
     db.session.rollback()
-    gift = db.session.get(MonthlyGift, gift_id, with_for_update=True)
+    gift = db.session.scalars(
+        select(MonthlyGift)
+        .where(MonthlyGift.id == gift_id)
+        .options(lazyload(MonthlyGift.drive))  # PostgreSQL locks no outer-joined row
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if gift is None or gift.status == GiftStatus.CANCELED:
         db.session.rollback()
         return False

@@ -17,12 +17,15 @@ import each other at load time.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ..errors import InvalidInput, UnknownDrive
 from ..extensions import db
 from ..ledger import find_provider_donation
 from ..models import GiftStatus, Status
 from ..monthly.installments import NotOurs, adopt_subscription, gift_of_invoice, record_paid_invoice
 from ..monthly.records import apply_status, find_gift, status_from_provider
+from ..monthly.signals import installment_failed
 from ..providers.stripe import PROVIDER, PaymentRejected, PaymentServiceUnavailable, ProviderEvent
 from ..providers.stripe.subscriptions import (
     InvoiceInfo,
@@ -109,8 +112,6 @@ def invoice_paid(event: ProviderEvent, mark_processed):
 
 
 def invoice_payment_failed(event: ProviderEvent, mark_processed):
-    from ..emails.monthly_notices import queue_failed_installment
-
     h = _outcomes()
     invoice = _read(invoice_from, event, "invoice")
     if not invoice.subscription_id:
@@ -141,7 +142,12 @@ def invoice_payment_failed(event: ProviderEvent, mark_processed):
     )
     db.session.rollback()
     gift = find_gift(PROVIDER, invoice.subscription_id)
-    queue_failed_installment(gift, invoice.id, max(invoice.attempt_count, 1))
+    installment_failed.send(
+        current_app._get_current_object(),
+        gift=gift,
+        invoice_id=invoice.id,
+        attempt=max(invoice.attempt_count, 1),
+    )
     mark_processed()
     db.session.commit()
     return h.Handled(h.PROCESSED, f"installment {invoice.id} failed; donor told", settled=True)
