@@ -27,12 +27,15 @@ LEDGER_RECEIVERS = (
     (gift_voided, on_gift_voided),
     (totals_changed, forget_changed_progress),
     (totals_changed, count_donations_recorded),
+)
+# Monthly gifts' signals (``monthly.signals``): the outbox queues the donor's email.
+MONTHLY_RECEIVERS = (
     (gift_changed, on_gift_changed),
     (installment_failed, on_installment_failed),
 )
 
 
 def connect_ledger_receivers(app: Flask) -> None:
-    """Connect every receiver to the ledger's signals as sent by ``app``."""
-    for signal, receiver in LEDGER_RECEIVERS:
+    """Connect every receiver to the ledger's and monthly gifts' signals as sent by ``app``."""
+    for signal, receiver in LEDGER_RECEIVERS + MONTHLY_RECEIVERS:
         signal.connect(receiver, sender=app)
