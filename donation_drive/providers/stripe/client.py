@@ -46,6 +46,20 @@ class Dialect:
     confirms_with_stripe_sdk: bool
     # Refunds take a ``reason`` (duplicate, fraudulent, requested_by_customer).
     takes_refund_reasons: bool
+    # Monthly gifts (subscriptions.py). Subscription items take ``price_data`` (the
+    # Prices API) and ``proration_behavior``; the emulator has Plans only.
+    has_prices: bool
+    # A Customer's card is a PaymentMethod made from the Stripe.js token; the
+    # emulator makes none from a token and takes the token as the ``source``.
+    makes_payment_methods_from_tokens: bool
+    # ``pause_collection`` pauses a subscription; the emulator has no pause.
+    pauses_collection: bool
+    # A confirmed SetupIntent attaches its card to the Customer, and a subscription
+    # takes a ``default_payment_method``; the emulator does neither.
+    attaches_setup_intent_cards: bool
+    # An invoice's payments are listed by ``invoice_payments`` (API 2025-03-31 on);
+    # the emulator keeps ``invoice.payment_intent``.
+    lists_invoice_payments: bool
 
 
 STRIPE = Dialect(
@@ -54,6 +68,11 @@ STRIPE = Dialect(
     sends_receipt_emails=True,
     confirms_with_stripe_sdk=True,
     takes_refund_reasons=True,
+    has_prices=True,
+    makes_payment_methods_from_tokens=True,
+    pauses_collection=True,
+    attaches_setup_intent_cards=True,
+    lists_invoice_payments=True,
 )
 LOCALSTRIPE = Dialect(
     filters_lists_by_created=False,
@@ -61,6 +80,11 @@ LOCALSTRIPE = Dialect(
     sends_receipt_emails=False,
     confirms_with_stripe_sdk=False,
     takes_refund_reasons=False,
+    has_prices=False,
+    makes_payment_methods_from_tokens=False,
+    pauses_collection=False,
+    attaches_setup_intent_cards=False,
+    lists_invoice_payments=False,
 )
 
 

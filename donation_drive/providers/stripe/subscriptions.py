@@ -3,7 +3,7 @@ for a new card. Every function returns a plain typed view and raises only the
 domain errors of ``errors``.
 
 Real Stripe and the emulator differ here more than anywhere else; the differences
-stay in this module (``settings().is_emulator``):
+stay in this module, each a field of ``client.Dialect`` (``settings().dialect``):
 
 - the amount: Stripe gets a subscription item with ``price_data`` (the Prices
   API) on one standing Product; the emulator has no Prices, so a Plan of that
@@ -198,7 +198,9 @@ def create_customer(*, email: str, name: str | None, card_token: str, idempotenc
     if name:
         params["name"] = name
     with _stripe_errors():
-        if settings().is_emulator or card_token.startswith("card_"):
+        if not settings().dialect.makes_payment_methods_from_tokens or card_token.startswith(
+            "card_"
+        ):
             params["source"] = card_token
         else:
             payment_method = card_token
@@ -238,7 +240,7 @@ def _emulator_plan(amount: int, currency: str, interval: str) -> str:
 
 
 def _item_amount(amount: int, currency: str, interval: str) -> dict[str, Any]:
-    if settings().is_emulator:
+    if not settings().dialect.has_prices:
         return {"plan": _emulator_plan(amount, currency, interval)}
     return {
         "price_data": {
@@ -313,7 +315,7 @@ def retrieve_customer(customer_id: str) -> tuple[str | None, str | None]:
 def invoice_payment_intent_id(invoice: InvoiceInfo) -> str | None:
     """The PaymentIntent that pays ``invoice``: on the invoice itself (older API
     versions, the emulator), else Stripe's invoice payments (API 2025-03-31 on)."""
-    if invoice.payment_intent_id or settings().is_emulator:
+    if invoice.payment_intent_id or not settings().dialect.lists_invoice_payments:
         return invoice.payment_intent_id
     with _stripe_errors(field="invoice"):
         payments = stripe_client().v1.invoice_payments.list({"invoice": invoice.id})  # type: ignore[attr-defined]
@@ -334,7 +336,7 @@ def change_amount(subscription: SubscriptionInfo, amount: int) -> SubscriptionIn
     """From the next installment on, bill ``amount`` instead (no proration)."""
     item = {"id": subscription.item_id, **_item_amount(amount, subscription.currency, "month")}
     params: dict[str, Any] = {"items": [item]}
-    if not settings().is_emulator:
+    if settings().dialect.has_prices:
         params["proration_behavior"] = "none"
     with _stripe_errors(field="amount"):
         found = stripe_client().v1.subscriptions.update(subscription.id, params)  # type: ignore[arg-type]
@@ -345,7 +347,7 @@ def set_paused(subscription_id: str, paused: bool) -> SubscriptionInfo:
     """Stop (or resume) taking installments. The emulator has no pause and keeps no
     metadata change of a subscription: there it is only read back, and the pause is
     kept by us alone (it never bills by itself anyway)."""
-    if settings().is_emulator:
+    if not settings().dialect.pauses_collection:
         found = retrieve_subscription(subscription_id)
         return replace(found, paused=paused)
     params = {"pause_collection": {"behavior": "void"} if paused else ""}
@@ -396,13 +398,13 @@ def use_card_from(setup: SetupIntentInfo, customer_id: str, subscription_id: str
     client = stripe_client()
     payment_method = setup.payment_method_id
     with _stripe_errors(field="card"):
-        if settings().is_emulator:
+        if not settings().dialect.attaches_setup_intent_cards:
             client.v1.payment_methods.attach(payment_method, {"customer": customer_id})
         client.v1.customers.update(
             customer_id,
             {"invoice_settings": {"default_payment_method": payment_method}},  # type: ignore[arg-type]
         )
-        if not settings().is_emulator:
+        if settings().dialect.attaches_setup_intent_cards:
             client.v1.subscriptions.update(
                 subscription_id, {"default_payment_method": payment_method}
             )
@@ -430,7 +432,7 @@ def iter_invoices(since: datetime | None) -> Iterator[InvoiceInfo]:
     """Invoices created since ``since`` (filtered here too: the emulator takes no
     ``created`` filter). Raises ``ListingError``."""
     params: dict[str, Any] = {}
-    if since is not None and not settings().is_emulator:
+    if since is not None and settings().dialect.filters_lists_by_created:
         params["created"] = {"gte": int(since.timestamp())}
     floor = since.astimezone(UTC) if since is not None else None
     for data in _pages(stripe_client().v1.invoices.list, params):
