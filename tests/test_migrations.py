@@ -111,3 +111,107 @@ def test_console_script_builds_the_schema_from_empty(tmp_path):
 
     assert done.returncode == 0, done.stderr
     assert tables_in(url) == MODEL_TABLES | {"alembic_version"}
+
+
+def check_breakdown_backfill(url: str, instance: Path) -> None:
+    """Migration 0006 on a database that already has gifts: the drive breakdown it
+    builds is what the ledger's recount says, and the ledger carries on from it."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from donation_drive.ledger import record_offline_donation
+    from donation_drive.ledger.breakdown import check_breakdown, kept_breakdown
+    from donation_drive.models import Donation, Drive
+
+    app = make_app(url, instance)
+    cli(app, "db", "upgrade", "0005")
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with app.app_context():
+        drive_id = db.session.execute(
+            insert(Drive.__table__).returning(Drive.__table__.c.id),
+            {
+                "slug": "before",
+                "title": "Before",
+                "description": "",
+                "currency": "USD",
+                "goal_amount": 100_000,
+                "locale": "en_US",
+                "starts_at": datetime(2026, 11, 1, tzinfo=UTC),
+                "ends_at": datetime(2026, 12, 31, tzinfo=UTC),
+                "raised_amount": 0,
+                "donor_count": 0,
+                "accept_gifts_after_end": False,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+        gifts = [
+            # (amount, refunded, status, method, received_at)
+            (2_500, 0, "succeeded", "check", datetime(2026, 11, 20, 9, 5, tzinfo=UTC)),
+            (2_500, 0, "succeeded", "check", datetime(2026, 11, 20, 9, 55, tzinfo=UTC)),
+            (10_000, 4_000, "succeeded", "card", datetime(2026, 11, 20, 23, 59, tzinfo=UTC)),
+            (5_000, 5_000, "succeeded", "card", datetime(2026, 11, 21, 0, 1, tzinfo=UTC)),
+            (7_000, 0, "voided", "cash", datetime(2026, 11, 21, 1, tzinfo=UTC)),
+            (9_000, 0, "pending", "card", datetime(2026, 11, 21, 2, tzinfo=UTC)),
+        ]
+        db.session.execute(
+            insert(Donation.__table__),
+            [
+                {
+                    "drive_id": drive_id,
+                    "version": 1,
+                    "amount": amount,
+                    "currency": "USD",
+                    "method": method,
+                    "status": status,
+                    "received_at": received_at,
+                    "is_anonymous": False,
+                    "send_receipt": False,
+                    "entered_by": "before",
+                    "refunded_amount": refunded,
+                    "disputed_amount": 0,
+                    "fee_covered_amount": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for amount, refunded, status, method, received_at in gifts
+            ],
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+    cli(app, "db", "upgrade")
+
+    with app.app_context():
+        hours, amounts = kept_breakdown(drive_id)
+        assert hours == {
+            (datetime(2026, 11, 20, 9, tzinfo=UTC), "check"): (5_000, 2),
+            (datetime(2026, 11, 20, 23, tzinfo=UTC), "card"): (6_000, 1),
+        }
+        assert amounts == {2_500: 2, 6_000: 1}
+        assert check_breakdown(drive_id) == {}
+        # The ledger adds to the rows the migration made.
+        drive = db.session.scalar(select(Drive).where(Drive.id == drive_id))
+        record_offline_donation(
+            drive,
+            amount=2_500,
+            method="check",
+            received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+            entered_by="after",
+        )
+        assert kept_breakdown(drive_id)[0][(datetime(2026, 11, 20, 9, tzinfo=UTC), "check")] == (
+            7_500,
+            3,
+        )
+        assert check_breakdown(drive_id) == {}
+        db.engine.dispose()
+
+
+def test_upgrade_with_gifts_builds_the_drive_breakdown_on_sqlite(tmp_path):
+    check_breakdown_backfill(f"sqlite:///{tmp_path / 'gifts.sqlite3'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_upgrade_with_gifts_builds_the_drive_breakdown_on_postgresql(postgres, tmp_path):
+    check_breakdown_backfill(postgres.create_database(), tmp_path)

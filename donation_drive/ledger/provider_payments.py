@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Donation, Drive, Method, Status, counted_amount, utcnow
+from .breakdown import Share, move_gift
 from .donations import DonorDetails
 from .drives import DriveKey
 from .signals import Gift
@@ -196,6 +197,7 @@ def _write(payment: ProviderPayment, new_row: dict, actor: str) -> RecordResult:
 def _count_new(donation_id: int, new_row: dict, actor: str) -> RecordResult:
     amount = new_row["amount"]
     move_drive_totals(new_row["drive_id"], amount, 1)
+    move_gift(new_row["drive_id"], None, Share(new_row["method"], new_row["received_at"], amount))
     audit(
         donation_id,
         actor=actor,
@@ -253,6 +255,8 @@ def _count_pending(row, new_row: dict, actor: str) -> RecordResult:
     before = counted_amount(row.status, row.amount, row.refunded_amount, row.disputed_amount)
     after = counted_amount(Status.SUCCEEDED, amount, refunded, disputed)
     move_drive_totals(row.drive_id, after - before, (after > 0) - (before > 0))
+    # Settled rows returned above: this one counted nothing before.
+    move_gift(row.drive_id, None, Share(row.method, new_row["received_at"], after))
     audit(
         row.id,
         actor=actor,

@@ -19,6 +19,7 @@ from ..database import is_database_busy
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Donation, DonationEvent, Drive
+from . import breakdown
 from .signals import Gift, gift_counted, totals_changed
 
 T = TypeVar("T")
@@ -76,6 +77,7 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
         result, committed = _retrying(attempts)(_commit_once, work)
     finally:
         info.pop(_OPEN, None)  # an attempt that rolled back moved nothing
+        breakdown.discard()
     sender = current_app._get_current_object()
     for drive_id in sorted(committed.totals.keys() | committed.counted.keys()):
         methods = tuple(committed.counted.get(drive_id, ()))
@@ -85,8 +87,10 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
 
 def _commit_once(work: Callable[[], T]) -> tuple[T, _Attempt]:
     attempt = db.session.info[_OPEN] = _Attempt()
+    breakdown.begin()
     try:
         result = work()
+        breakdown.write_queued()  # the drive's breakdown rows, then its totals row
         _write_queued_totals(attempt.totals)
         db.session.commit()
     except Exception:
@@ -160,6 +164,7 @@ def audit(
 
 
 def snapshot(donation: Donation) -> tuple[int, int]:
+    breakdown.remember(donation)
     counted = donation.counted_amount
     return counted, 1 if counted > 0 else 0
 
@@ -172,12 +177,13 @@ def apply_change(
     action: str,
     details: dict | None = None,
 ) -> int:
-    """Move the drive's running totals by what this change to an ORM-loaded
-    donation did, and audit it."""
+    """Move the drive's running totals (and its breakdown, ``breakdown``) by what
+    this change to an ORM-loaded donation did, and audit it."""
     after = snapshot(donation)
     delta, count_delta = after[0] - before[0], after[1] - before[1]
     db.session.flush()  # the version check on the donation row happens here
     move_drive_totals(donation.drive_id, delta, count_delta)
+    breakdown.move_changed(donation, before[0])
     audit(donation.id, actor=actor, action=action, amount_delta=delta, details=details)
     return delta
 

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.0 models. The schema changes only through ``migrations/``."""
 
+from .breakdown import DriveAmountCount, DriveHourTotal
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
 from .drive import Drive
 from .monthly import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent
@@ -23,6 +24,8 @@ __all__ = [
     "Donation",
     "DonationEvent",
     "Drive",
+    "DriveAmountCount",
+    "DriveHourTotal",
     "GiftStatus",
     "Interval",
     "JobLease",

@@ -47,7 +47,7 @@ def test_filters_narrow_the_list(admin_client, drive):
     }
 
 
-def test_search_finds_names_emails_references_and_receipt_numbers(admin_client, drive):
+def test_search_finds_names_emails_references_and_receipt_numbers_by_prefix(admin_client, drive):
     found = offline(
         drive, 2_000, name="Frances Allen", email="FRAN@example.org", reference="check #2001"
     )
@@ -56,12 +56,18 @@ def test_search_finds_names_emails_references_and_receipt_numbers(admin_client, 
 
     assert listed(admin_client, q="frances") == [found.id]
     assert listed(admin_client, q="fran@EXAMPLE") == [found.id]
-    assert set(listed(admin_client, q="#2001")) == {found.id, other.id}
+    assert listed(admin_client, q="FRANCES A") == [found.id]
+    assert set(listed(admin_client, q="Check #2001")) == {found.id, other.id}
+    assert listed(admin_client, q="check #20011") == [other.id]
     assert listed(admin_client, q="pi_3abc") == [paid.id]
     assert listed(admin_client, q=found.receipt_number) == [found.id]
+    # Text with an @ searches emails only; a search is a prefix (one index range).
+    assert listed(admin_client, q="frances@") == []
+    assert listed(admin_client, q="allen") == []
     # LIKE wildcards typed in the box are searched for literally.
     assert listed(admin_client, q="%") == []
-    assert listed(admin_client, q="_") == [paid.id]
+    assert listed(admin_client, q="pi_3Abc_") == [paid.id]
+    assert listed(admin_client, q="pi%") == []
 
 
 @pytest.mark.parametrize(

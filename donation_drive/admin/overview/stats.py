@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ledger import Progress, drive_progress
 from ...ledger.schedule import whole_days_until
-from ...models import Donation, Drive, Method, Status, utcnow
+from ...models import Donation, Drive, DriveAmountCount, DriveHourTotal, Method, Status, utcnow
 
 # What a donation adds to its drive, in SQL; the same rule as ``counted_amount``.
 NET_AMOUNT = Donation.amount - Donation.refunded_amount - Donation.disputed_amount
@@ -70,13 +70,20 @@ def _rounded_ratio(numerator: int, denominator: int) -> int:
 
 def method_totals(drive_id: int) -> list[MethodTotal]:
     """Counted money and gifts per method, every method listed (zeros included), in
-    the order of ``Method``. The amounts add up to the drive's raised figure."""
+    the order of ``Method``. The amounts add up to the drive's raised figure.
+
+    Read from the ledger's hourly breakdown (at most 24 rows a day per method), not
+    from the donations."""
     rows = db.session.execute(
-        select(Donation.method, func.coalesce(func.sum(NET_AMOUNT), 0), func.count())
-        .where(Donation.drive_id == drive_id, IS_COUNTED)
-        .group_by(Donation.method)
+        select(
+            DriveHourTotal.method,
+            func.sum(DriveHourTotal.counted_amount),
+            func.sum(DriveHourTotal.gift_count),
+        )
+        .where(DriveHourTotal.drive_id == drive_id)
+        .group_by(DriveHourTotal.method)
     ).all()
-    found = {method: (int(amount), int(count)) for method, amount, count in rows}
+    found = {method: (int(amount), int(count)) for method, amount, count in rows if count}
     totals = [MethodTotal(m.value, *found.pop(m.value, (0, 0))) for m in Method]
     # A method outside the enum (written by hand in the database) still adds up.
     totals += [MethodTotal(m, amount, count) for m, (amount, count) in sorted(found.items())]
@@ -84,44 +91,54 @@ def method_totals(drive_id: int) -> list[MethodTotal]:
 
 
 def median_gift(drive_id: int, count: int) -> int:
-    """The middle counted gift (the mean of the two middle ones for an even count)."""
+    """The middle counted gift (the mean of the two middle ones for an even count).
+
+    Read from the ledger's amount histogram: one row per distinct counted amount,
+    walked in amount order with a running sum of gifts until it passes the middle."""
     if count <= 0:
         return 0
-    middle = db.session.scalars(
-        select(NET_AMOUNT)
-        .where(Donation.drive_id == drive_id, IS_COUNTED)
-        .order_by(NET_AMOUNT)
-        .offset((count - 1) // 2)
-        .limit(1 if count % 2 else 2)
-    ).all()
+    upto = (
+        func.sum(DriveAmountCount.gift_count).over(order_by=DriveAmountCount.amount).label("upto")
+    )
+    histogram = (
+        select(DriveAmountCount.amount, upto)
+        .where(DriveAmountCount.drive_id == drive_id, DriveAmountCount.gift_count > 0)
+        .subquery()
+    )
+    # The 1-based positions of the middle gift(s); the first amount whose running
+    # count reaches a position holds it.
+    positions = sorted({(count + 1) // 2, count // 2 + 1})
+    middle = [
+        db.session.scalar(
+            select(histogram.c.amount)
+            .where(histogram.c.upto >= position)
+            .order_by(histogram.c.amount)
+            .limit(1)
+        )
+        for position in positions
+    ]
+    middle = [int(value) for value in middle if value is not None]
     if not middle:
         return 0
-    return _rounded_ratio(sum(int(v) for v in middle), len(middle))
-
-
-def _utc_hour(column: ColumnElement) -> ColumnElement:
-    """The UTC hour of a timestamp as 'YYYY-MM-DD HH', on SQLite and PostgreSQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column.op("AT TIME ZONE")(literal_column("'UTC'")), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", column)
+    if len(positions) == 1:
+        return middle[0]
+    return _rounded_ratio(sum(middle), len(middle))
 
 
 def daily_totals(drive_id: int, tz: tzinfo) -> list[tuple[date, int]]:
     """Counted money per day in ``tz``, by the day each gift was received.
 
-    The database sums per UTC hour (portable SQL, at most 24 rows a day) and the
-    hours are moved into local days here, so any whole-hour time zone is exact.
+    Read from the ledger's hourly breakdown (at most 24 rows a day); the UTC hours
+    are moved into local days here, so any whole-hour time zone is exact.
     """
-    hour = _utc_hour(Donation.received_at).label("hour")
     rows = db.session.execute(
-        select(hour, func.sum(NET_AMOUNT))
-        .where(Donation.drive_id == drive_id, IS_COUNTED)
-        .group_by(hour)
+        select(DriveHourTotal.hour, func.sum(DriveHourTotal.counted_amount))
+        .where(DriveHourTotal.drive_id == drive_id, DriveHourTotal.gift_count > 0)
+        .group_by(DriveHourTotal.hour)
     ).all()
     days: dict[date, int] = defaultdict(int)
-    for text, amount in rows:
-        moment = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-        days[moment.astimezone(tz).date()] += int(amount)
+    for hour, amount in rows:
+        days[hour.astimezone(tz).date()] += int(amount)
     return sorted(days.items())
 
 
