@@ -11,7 +11,12 @@ from babel.numbers import format_currency, format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from donation_drive.amount_text import amount_example, format_amount_input, parse_amount
+from donation_drive.amount_text import (
+    amount_example,
+    amount_input_formatter,
+    format_amount_input,
+    parse_amount,
+)
 from donation_drive.errors import InvalidInput
 from donation_drive.formatting import to_major
 from donation_drive.ledger.validation import MAX_MINOR_UNITS, currency_exponent
@@ -107,6 +112,10 @@ def test_what_babel_writes_in_a_locale_reads_back_in_that_locale(minor, currency
     ]
     for text in written:
         assert parse_amount(text, currency, locale=locale) == minor, text
+    # The export's formatter, looked up once, writes what format_amount_input writes.
+    assert amount_input_formatter(currency, locale)(minor) == format_amount_input(
+        minor, currency, locale
+    )
 
 
 @fuzz

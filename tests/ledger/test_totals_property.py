@@ -37,6 +37,7 @@ from donation_drive.ledger import (
     void_donation,
 )
 from donation_drive.ledger.adjustments import DISPUTE_FINAL, DISPUTE_HOLDS_FUNDS
+from donation_drive.ledger.breakdown import check_breakdown
 from donation_drive.models import OFFLINE_METHODS
 
 WHEN = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -224,6 +225,8 @@ def test_drive_total_equals_the_sum_of_its_donations_to_the_cent(app, fast_commi
     expected = model.total()
     assert (progress.raised_amount, progress.donor_count) == expected
     assert recount_drive(drive.id) == expected
+    # The breakdown per hour, method and amount moved with every change.
+    assert check_breakdown(drive.id) == {}
     # And what the widget would serve from its cache is the same.
     cached = drive_progress(drive.slug)
     assert (cached.raised_amount, cached.donor_count) == expected
