@@ -60,7 +60,7 @@ class Donation(db.Model):
         CheckConstraint("disputed_amount >= 0 AND disputed_amount <= amount", name="dispute_range"),
         Index("ix_donations_drive_received", "drive_id", "received_at", "id"),
         # A status filter in date order (a rare status, "voided", is then a short
-        # walk, not a million rows checked): migration 0005.
+        # walk, not a million rows checked): migration 0006.
         Index("ix_donations_drive_status_received", "drive_id", "status", "received_at", "id"),
         Index("ix_donations_drive_amount", "drive_id", "amount"),
         Index("ix_donations_donor_email", "donor_email"),
