@@ -149,13 +149,13 @@ def seed(app, rows: int) -> None:
                     for i in range(rows):
                         copy.write_row(gift(i, drive_id, starts))
             else:
+                # As SQLAlchemy stores a naive UTC datetime on SQLite (microseconds
+                # always written), not as the sqlite3 module's adapter would.
+                def stored(moment: datetime) -> str:
+                    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
                 naive = [
-                    (
-                        *row[:6],
-                        row[6].replace(tzinfo=None),
-                        *row[7:18],
-                        *(v.replace(tzinfo=None) for v in row[18:]),
-                    )
+                    (*row[:6], stored(row[6]), *row[7:18], *(stored(v) for v in row[18:]))
                     for row in (gift(i, drive_id, starts) for i in range(rows))
                 ]
                 marks = ", ".join("?" * len(COLUMNS))
