@@ -244,7 +244,8 @@ def test_the_overview_of_100k_donations_reads_the_breakdown_not_the_donations(
             assert "SCAN drive_" not in plan, plan
         else:
             assert "Seq Scan on drive_" not in plan, plan
-    assert len(statements) <= 10, statements
+    # The rest: the session, the admin, the drives, the monthly card (main).
+    assert len(statements) <= 16, statements
     # What it shows is what a scan of the donations says.
     counted = sorted(
         a - r
