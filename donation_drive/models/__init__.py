@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models. The schema changes only through ``migrations/``."""
 
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
+from .donor import Donor, DonorEvent, DriveDonor, normalize_email
 from .drive import Drive
 from .monthly import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent
 from .operations import (
@@ -22,7 +23,10 @@ __all__ = [
     "AdminUser",
     "Donation",
     "DonationEvent",
+    "Donor",
+    "DonorEvent",
     "Drive",
+    "DriveDonor",
     "GiftStatus",
     "Interval",
     "JobLease",
@@ -38,5 +42,6 @@ __all__ = [
     "UTCDateTime",
     "WebhookEvent",
     "counted_amount",
+    "normalize_email",
     "utcnow",
 ]

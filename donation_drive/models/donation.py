@@ -62,6 +62,7 @@ class Donation(db.Model):
         Index("ix_donations_drive_amount", "drive_id", "amount"),
         Index("ix_donations_donor_email", "donor_email"),
         Index("ix_donations_reference", "reference"),
+        Index("ix_donations_donor_received", "donor_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +70,9 @@ class Donation(db.Model):
     # ledger instead of silently overwriting each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
     drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id"))
+    # Set by the ledger on every row it writes (models.donor); rows written around
+    # the ledger (bulk seeds) may have none.
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,199 @@
+"""Donors as the ledger keeps them: every gift it writes is attached to one, found by
+the gift's normalized email (``models.normalize_email``); a gift without an email is
+its own donor (``donor_for``, inside the ledger's transactions). Merging two donors
+and erasing one on a privacy request are ledger writes too: they move the per-drive
+donor sums and the drives' donor counts, never a total.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models import (
+    Donation,
+    DonationEvent,
+    Donor,
+    DonorEvent,
+    DriveDonor,
+    OutboxEmail,
+    normalize_email,
+    utcnow,
+)
+from .transactions import audit, in_transaction, move_donor_sum
+
+_DONORS = Donor.__table__
+_BY_KEY = select(_DONORS.c.id).where(_DONORS.c.email_key == bindparam("email_key"))
+_NEW = insert(_DONORS).returning(_DONORS.c.id)
+# Two first gifts from one email at once: one INSERT wins, the other returns no row
+# (on PostgreSQL after the winner commits) and reads the winner's.
+_NEW_IF_ABSENT = {
+    module.__name__.rsplit(".", 1)[-1]: module.insert(_DONORS)
+    .on_conflict_do_nothing(index_elements=["email_key"])
+    .returning(_DONORS.c.id)
+    for module in (postgresql, sqlite)
+}
+
+
+def donor_for(email: str | None, name: str | None) -> int:
+    """The id of the donor a gift from ``email`` belongs to, made if new (with
+    ``name``). Without an email, a new donor of its own. Inside a ledger transaction."""
+    now = utcnow()
+    row = {"email": email, "name": name, "created_at": now, "updated_at": now}
+    key = normalize_email(email)
+    if key is None:
+        return db.session.execute(_NEW, {**row, "email_key": None}).scalar_one()
+    found = db.session.execute(_BY_KEY, {"email_key": key}).scalar()
+    if found is not None:
+        return found
+    dialect = db.session.get_bind().dialect.name
+    made = db.session.execute(_NEW_IF_ABSENT[dialect], {**row, "email_key": key}).scalar()
+    if made is not None:
+        return made
+    return db.session.execute(_BY_KEY, {"email_key": key}).scalar_one()
+
+
+def find_donor(email: str) -> Donor | None:
+    """The live donor of ``email`` (normalized), or None."""
+    key = normalize_email(email)
+    if key is None:
+        return None
+    return db.session.scalar(select(Donor).where(Donor.email_key == key))
+
+
+def _live_donor(donor_id: int) -> Donor:
+    donor = db.session.get(Donor, donor_id, populate_existing=True)
+    if donor is None:
+        raise NotFound(f"no donor {donor_id}", "donor")
+    if donor.merged_into_id is not None:
+        raise Conflict(f"donor {donor_id} was merged into donor {donor.merged_into_id}", "donor")
+    return donor
+
+
+def donor_audit(donor_id: int, *, actor: str, action: str, details: dict | None = None) -> None:
+    """Write an audit row about a donor (the one writer of ``donor_events``)."""
+    db.session.add(DonorEvent(donor_id=donor_id, actor=actor, action=action, details=details or {}))
+
+
+def merge_donors(keep_id: int, other_id: int, *, actor: str) -> Donor:
+    """Make ``other_id`` part of ``keep_id``: its gifts, statements and per-drive sums
+    move to the kept donor, whose missing contact details it fills in; its row stays
+    (``merged_into_id``, no email key) so the audit trail keeps both. A drive both gave
+    to loses one from its donor count; no total changes. Audited on both donors."""
+    if keep_id == other_id:
+        raise InvalidInput("a donor cannot be merged into itself", "donor")
+
+    def work() -> Donor:
+        keep, other = _live_donor(keep_id), _live_donor(other_id)
+        gifts = (
+            db.session.execute(select(Donation.id).where(Donation.donor_id == other.id))
+            .scalars()
+            .all()
+        )
+        sums = db.session.execute(
+            select(DriveDonor.drive_id, DriveDonor.counted_amount).where(
+                DriveDonor.donor_id == other.id
+            )
+        ).all()
+        for drive_id, amount in sums:
+            if amount:
+                move_donor_sum(drive_id, other.id, -amount)
+                move_donor_sum(drive_id, keep.id, amount)
+        db.session.execute(
+            update(Donation).where(Donation.donor_id == other.id).values(donor_id=keep.id)
+        )
+        db.session.execute(
+            update(OutboxEmail).where(OutboxEmail.donor_id == other.id).values(donor_id=keep.id)
+        )
+        for donation_id in gifts:
+            audit(
+                donation_id,
+                actor=actor,
+                action="donor_merged",
+                amount_delta=0,
+                details={"from_donor": other.id, "to_donor": keep.id},
+            )
+        merged_email = other.email
+        if other.email_key is not None:
+            other.email_key = None  # free the key before the kept donor may take it
+            db.session.flush()
+        keep.name = keep.name or other.name
+        keep.address = keep.address or other.address
+        if keep.email_key is None and normalize_email(merged_email):
+            keep.email, keep.email_key = merged_email, normalize_email(merged_email)
+        other.merged_into_id = keep.id
+        details = {"kept": keep.id, "merged": other.id, "gifts_moved": len(gifts)}
+        donor_audit(keep.id, actor=actor, action="merged", details=details)
+        donor_audit(other.id, actor=actor, action="merged_into", details=details)
+        return keep
+
+    return in_transaction(work)
+
+
+ERASED = "[erased]"
+PERSONAL_FIELDS = ("donor_name", "donor_email", "display_name", "message")
+
+
+def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
+    """A privacy request: remove the donor's name, email, message and address from the
+    donor, every gift and every email to them (statement PDFs included), keeping
+    amounts, dates, receipt numbers and the audit rows, so totals and accounts still
+    reconcile. The erasure itself is audited (with counts, not the data). Returns
+    what was cleared: {"gifts": n, "emails": m}."""
+
+    def work() -> dict[str, int]:
+        donor = _live_donor(donor_id)
+        merged = db.session.scalars(select(Donor.id).where(Donor.merged_into_id == donor.id))
+        ids = [donor.id, *merged]
+        gifts = db.session.execute(
+            update(Donation)
+            .where(Donation.donor_id.in_(ids))
+            .values(
+                donor_name=None,
+                donor_email=None,
+                display_name=None,
+                message=None,
+                is_anonymous=True,
+                version=Donation.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        gift_ids = select(Donation.id).where(Donation.donor_id.in_(ids))
+        emails = db.session.execute(
+            update(OutboxEmail)
+            .where(or_(OutboxEmail.donor_id.in_(ids), OutboxEmail.donation_id.in_(gift_ids)))
+            .values(to_address=ERASED, attachment=None, attachment_name=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        # Unsent mail to an erased address can never go: it is withdrawn.
+        db.session.execute(
+            update(OutboxEmail)
+            .where(
+                or_(OutboxEmail.donor_id.in_(ids), OutboxEmail.donation_id.in_(gift_ids)),
+                OutboxEmail.status == "pending",
+            )
+            .values(status="canceled", last_error="donor's data erased on request")
+            .execution_options(synchronize_session=False)
+        )
+        # The audit rows keep what happened to the money; the donor text an edit
+        # recorded in them goes.
+        events = db.session.scalars(
+            select(DonationEvent).where(DonationEvent.donation_id.in_(gift_ids))
+        ).all()
+        for event in events:
+            details = dict(event.details or {})
+            personal = [key for key in details if key in PERSONAL_FIELDS]
+            if personal:
+                for key in personal:
+                    details[key] = ERASED
+                event.details = details
+        for each in db.session.scalars(select(Donor).where(Donor.id.in_(ids))):
+            each.name = each.email = each.email_key = each.address = None
+            each.erased_at = utcnow()
+        done = {"gifts": gifts or 0, "emails": emails or 0}
+        donor_audit(donor.id, actor=actor, action="erased", details=done)
+        return done
+
+    return in_transaction(work)
