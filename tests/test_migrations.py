@@ -139,7 +139,7 @@ def check_upgrade_attaches_existing_gifts(url: str, instance: Path) -> None:
         # id, drive, amount, status, refunded, name, email
         (1, 1, 1_000, "succeeded", 0, "Ada", "Ada@Example.org"),
         (2, 1, 2_000, "succeeded", 0, None, "  ada@example.org "),
-        (3, 1, 500, "succeeded", 0, "Ada L.", "ＡＤＡ@example.org"),
+        (3, 1, 500, "succeeded", 0, "Ada L.", "\uff21\uff24\uff21@example.org"),
         (4, 1, 700, "succeeded", 0, None, None),
         (5, 1, 800, "succeeded", 0, "No Email", None),
         (6, 1, 900, "succeeded", 900, None, "gone@example.org"),  # wholly refunded
