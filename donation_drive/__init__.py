@@ -66,6 +66,7 @@ def register_commands(app: Flask) -> None:
     """Every domain adds its own ``donation-drive`` commands."""
     from . import demo, devserver, jobs, ledger_commands
     from .admin.auth import commands as admin_commands
+    from .donors import commands as donor_commands
     from .emails import commands as email_commands
     from .health import guard_cli_commands
     from .reconcile import commands as reconcile_commands
@@ -78,6 +79,7 @@ def register_commands(app: Flask) -> None:
         email_commands,
         reconcile_commands,
         jobs,
+        donor_commands,
     ):
         domain.register_commands(app)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready

@@ -24,6 +24,7 @@ class NavLink:
 NAV_LINKS = (
     NavLink("admin.overview", "Overview"),
     NavLink("admin.donations", "Donations", ("admin.donation_detail",)),
+    NavLink("admin.donors", "Donors", ("admin.donor_detail",)),
     NavLink("admin.new_donation", "Record donation"),
     NavLink("admin.import_csv", "Import"),
     NavLink("admin.drives", "Drives"),

@@ -197,3 +197,17 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
         return done
 
     return in_transaction(work)
+
+
+def note_donor_event(
+    donor_id: int, *, actor: str, action: str, details: dict | None = None
+) -> None:
+    """Audit something done with a donor's data that changes no money (a privacy
+    export, a statement queued), in its own transaction."""
+
+    def work() -> None:
+        if db.session.get(Donor, donor_id) is None:
+            raise NotFound(f"no donor {donor_id}", "donor")
+        donor_audit(donor_id, actor=actor, action=action, details=details)
+
+    in_transaction(work)

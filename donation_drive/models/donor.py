@@ -57,7 +57,10 @@ class DriveDonor(db.Model):
     moved by the ledger in the same transaction as the drive's total."""
 
     __tablename__ = "drive_donors"
-    __table_args__ = (CheckConstraint("counted_amount >= 0", name="counted_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("counted_amount >= 0", name="counted_not_negative"),
+        Index("ix_drive_donors_donor", "donor_id"),
+    )
 
     drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id"), primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), primary_key=True)

@@ -81,6 +81,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("drive_id", "donor_id", name=op.f("pk_drive_donors")),
     )
+    op.create_index("ix_drive_donors_donor", "drive_donors", ["donor_id"], unique=False)
     op.create_table(
         "donor_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -277,6 +278,7 @@ def downgrade():
         batch_op.drop_column("donor_id")
     op.drop_index("ix_donor_events_donor", table_name="donor_events")
     op.drop_table("donor_events")
+    op.drop_index("ix_drive_donors_donor", table_name="drive_donors")
     op.drop_table("drive_donors")
     op.drop_index("ix_donors_name", table_name="donors")
     op.drop_index("ix_donors_email_key", table_name="donors")

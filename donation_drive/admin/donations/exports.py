@@ -42,6 +42,7 @@ COLUMNS = (
     Donation.provider_ref,
     Donation.entered_by,
     Donation.void_reason,
+    Donation.donor_id,
 )
 
 HEADER = (
@@ -67,6 +68,9 @@ HEADER = (
     "provider_ref",
     "entered_by",
     "void_reason",
+    # One row per gift; rows with the same donor_id are one donor (count distinct
+    # donor ids for donors, rows for gifts).
+    "donor_id",
 )
 
 
@@ -104,6 +108,7 @@ def _cells(row, tz, locale: str) -> list[object]:
         row.provider_ref,
         row.entered_by,
         row.void_reason,
+        row.donor_id,
     ]
 
 
