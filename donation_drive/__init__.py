@@ -70,6 +70,7 @@ def register_commands(app: Flask) -> None:
     from .emails import commands as email_commands
     from .health import guard_cli_commands
     from .reconcile import commands as reconcile_commands
+    from .statements import commands as statement_commands
 
     for domain in (
         ledger_commands,
@@ -80,6 +81,7 @@ def register_commands(app: Flask) -> None:
         reconcile_commands,
         jobs,
         donor_commands,
+        statement_commands,
     ):
         domain.register_commands(app)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready

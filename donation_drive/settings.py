@@ -96,6 +96,9 @@ class Config:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # How long a monthly gift's manage link (in every receipt) stays good, seconds.
     MONTHLY_MANAGE_LINK_MAX_AGE = _env_int("MONTHLY_MANAGE_LINK_MAX_AGE", 60 * 24 * 3600)
+    # Year-end giving statements cover the calendar year (1) or a fiscal year starting
+    # in this month; fiscal year Y ends in year Y (7: July Y-1 to June Y).
+    FISCAL_YEAR_START_MONTH = _env_int("FISCAL_YEAR_START_MONTH", 1)
 
     # Widget: how long a process trusts its cached totals before re-reading them.
     # Local ledger writes invalidate at once; other processes converge within this.

@@ -24,6 +24,7 @@ RECEIPT = "receipt"
 
 
 RESEND_PREFIX = "resend"
+STATEMENT = "statement"
 
 
 def receipt_key(donation_id: int) -> str:
@@ -54,6 +55,45 @@ def queue_receipt(gift: Gift) -> bool:
             "to_address": gift.donor_email,
             "status": "pending",
             "next_attempt_at": utcnow(),
+        },
+        ["dedupe_key"],
+    )
+
+
+def statement_key(period: str, donor_id: int, copy: int = 0) -> str:
+    """The key of a donor's statement for a period (``copy`` > 0: an asked-for resend)."""
+    key = f"{STATEMENT}:{period}:{donor_id}"
+    return f"{key}:{RESEND_PREFIX}:{copy}" if copy else key
+
+
+def queue_statement(
+    *,
+    donor_id: int,
+    period: str,
+    to_address: str,
+    pdf: bytes,
+    filename: str,
+    copy: int = 0,
+    requested_by: str | None = None,
+) -> bool:
+    """Queue a year-end statement with its PDF, once per (period, donor, copy): True
+    when a row was added, False when that statement was queued before (sent or not).
+    The caller commits."""
+    return insert_ignoring_duplicates(
+        OutboxEmail.__table__,
+        {
+            "dedupe_key": statement_key(period, donor_id, copy),
+            "kind": STATEMENT,
+            "donor_id": donor_id,
+            "period": period,
+            "to_address": to_address,
+            "attachment": pdf,
+            "attachment_name": filename,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "requested_by": requested_by,
+            "created_at": utcnow(),
         },
         ["dedupe_key"],
     )

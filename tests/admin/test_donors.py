@@ -19,7 +19,7 @@ from donation_drive.ledger import (
     record_provider_payment,
 )
 from donation_drive.ledger.donors import find_donor
-from donation_drive.models import Donation, Donor, DonorEvent
+from donation_drive.models import Donation, Donor, DonorEvent, OutboxEmail
 
 from ..conftest import ADMIN_EMAIL, csrf_token_from
 
@@ -176,3 +176,46 @@ def test_privacy_export_and_erasure_from_the_admin(admin_client, drive, gifts):
     assert actions == ["exported", "erased"]
     html = page_of(admin_client, f"/admin/donors/{gifts['ada']}")
     assert "ada@example.org" not in html.casefold() and "Lovelace" not in html
+
+
+def test_the_statements_button_dry_run_then_queue(admin_client, gifts):
+    overview = page_of(admin_client, "/admin/")
+    assert 'data-testid="statements-form"' in overview
+    token = csrf_token_from(overview)
+
+    assert admin_client.post("/admin/donors/statements", data={"year": "2026"}).status_code == 400
+    dry = admin_client.post(
+        "/admin/donors/statements",
+        data={"year": "2026", "dry_run": "1", "csrf_token": token},
+        follow_redirects=True,
+    )
+    text = dry.get_data(as_text=True)
+    assert "Dry run for calendar year 2026: 2 would get a statement" in text
+    assert "ada@example.org" in text
+    statements = select(OutboxEmail).where(OutboxEmail.kind == "statement")
+    assert db.session.scalars(statements).all() == []
+
+    sent = admin_client.post(
+        "/admin/donors/statements",
+        data={"year": "2026", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Queued 2 statements for calendar year 2026" in sent.get_data(as_text=True)
+    rows = db.session.scalars(statements).all()
+    assert sorted(r.to_address for r in rows) == ["ada@example.org", "grace@example.org"]
+    assert all(r.attachment.startswith(b"%PDF-") for r in rows)
+    again = admin_client.post(
+        "/admin/donors/statements",
+        data={"year": "2026", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Queued 0 statements" in again.get_data(as_text=True)
+    page = page_of(admin_client, f"/admin/donors/{gifts['ada']}")
+    assert "statement" in page and "2026" in page
+
+    bad = admin_client.post(
+        "/admin/donors/statements",
+        data={"year": "next", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "year must be a number" in bad.get_data(as_text=True)

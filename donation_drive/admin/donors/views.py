@@ -93,3 +93,37 @@ def erase_donor_data(donor_id: int):
         "success",
     )
     return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
+
+
+@bp.post("/donors/statements")
+def send_year_statements():
+    """The dashboard's button: queue the year's statements (or list who would get
+    one); the worker's outbox run sends them."""
+    from ...statements.send import send_statements
+
+    text = request.form.get("year", "").strip()
+    if not text.isdigit():
+        flash("Statements not sent: year must be a number like 2026.", "error")
+        return redirect(url_for("admin.donors"), code=303)
+    dry_run = request.form.get("dry_run") == "1"
+    try:
+        run = send_statements(int(text), dry_run=dry_run, requested_by=current_user.email)
+    except DonationDriveError as exc:
+        flash(f"Statements not sent: {exc.message}", "error")
+        return redirect(url_for("admin.donors"), code=303)
+    skipped = len(run.planned) - len(run.to_send)
+    if dry_run:
+        names = ", ".join(p.email or f"donor {p.donor_id}" for p in run.to_send[:20])
+        more = f" and {len(run.to_send) - 20} more" if len(run.to_send) > 20 else ""
+        flash(
+            f"Dry run for {run.period.title}: {len(run.to_send)} would get a statement"
+            f"{': ' + names + more if names else ''}; {skipped} skipped. Nothing was sent.",
+            "success",
+        )
+    else:
+        flash(
+            f"Queued {run.queued} statements for {run.period.title} ({skipped} skipped: no "
+            "email, or already sent). The outbox sends them within a minute.",
+            "success",
+        )
+    return redirect(url_for("admin.donors"), code=303)
