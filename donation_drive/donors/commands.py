@@ -59,8 +59,8 @@ def erase_command(email: str, yes: bool, requested_by: str) -> None:
         )
     done = erase_donor(donor.id, actor=requested_by)
     click.echo(
-        f"Erased donor {donor.id}: {done['gifts']} gifts and {done['emails']} emails cleared; "
-        "amounts and totals unchanged."
+        f"Erased donor {donor.id}: {done['gifts']} gifts and {done.get('emails', 0)} emails "
+        "cleared; amounts and totals unchanged."
     )
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..models import OutboxEmail, utcnow
 
 if TYPE_CHECKING:
-    from ..ledger.signals import Gift
+    from ..ledger.signals import Erasure, Gift
 
 RECEIPT = "receipt"
 
@@ -128,3 +128,38 @@ def on_gift_refunded(_app: Flask, *, gift: Gift, in_full: bool, **_: object) -> 
 
 def on_gift_voided(_app: Flask, *, gift: Gift, **_: object) -> None:
     cancel_unsent_receipts(gift.donation_id, "donation voided")
+
+
+ERASED_ADDRESS = "[erased]"
+
+
+def on_donor_erased(_app: Flask, *, erasure: Erasure, **_: object) -> dict[str, int]:
+    """A privacy request: every email to the donor loses its address and PDF (the row,
+    its kind and dates stay as the record of what was sent); unsent ones are withdrawn."""
+    about = or_(
+        OutboxEmail.donor_id.in_(erasure.donor_ids),
+        OutboxEmail.donation_id.in_(erasure.donation_ids),
+    )
+    db.session.execute(
+        update(OutboxEmail)
+        .where(about, OutboxEmail.status == "pending")
+        .values(status="canceled", last_error="the donor's data was erased on request")
+        .execution_options(synchronize_session=False)
+    )
+    cleared = db.session.execute(
+        update(OutboxEmail)
+        .where(about)
+        .values(to_address=ERASED_ADDRESS, attachment=None, attachment_name=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"emails": cleared or 0}
+
+
+def on_donors_merged(_app: Flask, *, kept_id: int, merged_id: int, **_: object) -> None:
+    """The merged donor's statements belong to the kept donor now."""
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.donor_id == merged_id)
+        .values(donor_id=kept_id)
+        .execution_options(synchronize_session=False)
+    )

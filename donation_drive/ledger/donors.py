@@ -7,7 +7,8 @@ donor sums and the drives' donor counts, never a total.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -18,10 +19,10 @@ from ..models import (
     Donor,
     DonorEvent,
     DriveDonor,
-    OutboxEmail,
     normalize_email,
     utcnow,
 )
+from .signals import Erasure, donor_erased, donors_merged
 from .transactions import audit, in_transaction, move_donor_sum
 
 _DONORS = Donor.__table__
@@ -104,9 +105,7 @@ def merge_donors(keep_id: int, other_id: int, *, actor: str) -> Donor:
         db.session.execute(
             update(Donation).where(Donation.donor_id == other.id).values(donor_id=keep.id)
         )
-        db.session.execute(
-            update(OutboxEmail).where(OutboxEmail.donor_id == other.id).values(donor_id=keep.id)
-        )
+        donors_merged.send(current_app._get_current_object(), kept_id=keep.id, merged_id=other.id)
         for donation_id in gifts:
             audit(
                 donation_id,
@@ -140,13 +139,29 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
     """A privacy request: remove the donor's name, email, message and address from the
     donor, every gift and every email to them (statement PDFs included), keeping
     amounts, dates, receipt numbers and the audit rows, so totals and accounts still
-    reconcile. The erasure itself is audited (with counts, not the data). Returns
-    what was cleared: {"gifts": n, "emails": m}."""
+    reconcile. The ledger clears its own rows and announces ``donor_erased``, on
+    which the outbox and webhook intake clear theirs in the same transaction. The
+    erasure itself is audited (with counts, not the data). Returns what was cleared:
+    {"gifts": n, "emails": m, "webhook_events": k} (one count per receiver's table)."""
 
     def work() -> dict[str, int]:
         donor = _live_donor(donor_id)
         merged = db.session.scalars(select(Donor.id).where(Donor.merged_into_id == donor.id))
         ids = [donor.id, *merged]
+        held = db.session.execute(
+            select(
+                Donation.id,
+                Donation.donor_name,
+                Donation.donor_email,
+                Donation.display_name,
+                Donation.message,
+            ).where(Donation.donor_id.in_(ids))
+        ).all()
+        people = db.session.execute(
+            select(Donor.name, Donor.email, Donor.address).where(Donor.id.in_(ids))
+        ).all()
+        texts = {text for row in held for text in row[1:] if text}
+        texts |= {text for row in people for text in row if text}
         gifts = db.session.execute(
             update(Donation)
             .where(Donation.donor_id.in_(ids))
@@ -161,22 +176,17 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
             .execution_options(synchronize_session=False)
         ).rowcount
         gift_ids = select(Donation.id).where(Donation.donor_id.in_(ids))
-        emails = db.session.execute(
-            update(OutboxEmail)
-            .where(or_(OutboxEmail.donor_id.in_(ids), OutboxEmail.donation_id.in_(gift_ids)))
-            .values(to_address=ERASED, attachment=None, attachment_name=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        # Unsent mail to an erased address can never go: it is withdrawn.
-        db.session.execute(
-            update(OutboxEmail)
-            .where(
-                or_(OutboxEmail.donor_id.in_(ids), OutboxEmail.donation_id.in_(gift_ids)),
-                OutboxEmail.status == "pending",
-            )
-            .values(status="canceled", last_error="donor's data erased on request")
-            .execution_options(synchronize_session=False)
+        erasure = Erasure(
+            donor_ids=tuple(ids),
+            donation_ids=tuple(row[0] for row in held),
+            texts=tuple(sorted(texts)),
         )
+        cleared: dict[str, int] = {}
+        for _receiver, counts in donor_erased.send(
+            current_app._get_current_object(), erasure=erasure
+        ):
+            for key, value in (counts or {}).items():
+                cleared[key] = cleared.get(key, 0) + value
         # The audit rows keep what happened to the money; the donor text an edit
         # recorded in them goes.
         events = db.session.scalars(
@@ -192,7 +202,7 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
         for each in db.session.scalars(select(Donor).where(Donor.id.in_(ids))):
             each.name = each.email = each.email_key = each.address = None
             each.erased_at = utcnow()
-        done = {"gifts": gifts or 0, "emails": emails or 0}
+        done = {"gifts": gifts or 0, **cleared}
         donor_audit(donor.id, actor=actor, action="erased", details=done)
         return done
 

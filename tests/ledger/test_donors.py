@@ -36,6 +36,8 @@ from donation_drive.models import (
     Drive,
     DriveDonor,
     OutboxEmail,
+    PaymentAttempt,
+    WebhookEvent,
     normalize_email,
 )
 
@@ -274,12 +276,36 @@ def test_erasing_a_donor_removes_personal_data_and_keeps_totals(app, drive):
     card(drive, "pi_erase", 2_500, "Erase.Me@example.org")
     check(drive, 4_000, "keep@example.org", "Kept")
     assert db.session.query(OutboxEmail).filter_by(to_address="erase.me@example.org").count()
+    db.session.add(
+        WebhookEvent(
+            provider="stripe",
+            event_id="evt_erase",
+            type="payment_intent.succeeded",
+            payload={
+                "data": {
+                    "object": {
+                        "id": "pi_erase",
+                        "amount": 2_500,
+                        "receipt_email": "Erase.Me@example.org",
+                        "metadata": {"donor_name": "Erin Example", "drive": "eoy"},
+                    }
+                }
+            },
+        )
+    )
+    db.session.add(PaymentAttempt(ip="127.0.0.1", email="erase.me@example.org", outcome="x"))
+    db.session.commit()
     before = figures(drive)
     donor_id = gift.donor_id
 
     done = erase_donor(donor_id, actor="admin@example.org")
 
-    assert done["gifts"] == 2 and done["emails"] >= 1
+    assert done["gifts"] == 2 and done["emails"] == 2
+    assert done["webhook_events"] == 1 and done["checkout_attempts"] == 1
+    stored = db.session.scalar(select(WebhookEvent)).payload["data"]["object"]
+    assert stored["receipt_email"] == "[erased]" and stored["amount"] == 2_500
+    assert stored["metadata"] == {"donor_name": "[erased]", "drive": "eoy"}
+    assert db.session.scalar(select(PaymentAttempt.email)) is None
     assert figures(drive) == before
     donor = db.session.get(Donor, donor_id)
     assert (donor.name, donor.email, donor.email_key, donor.address) == (None,) * 4

@@ -88,7 +88,7 @@ def erase_donor_data(donor_id: int):
         flash(f"Not erased: {exc.message}", "error")
         return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
     flash(
-        f"Erased: {done['gifts']} gifts and {done['emails']} emails no longer hold the "
+        f"Erased: {done['gifts']} gifts and {done.get('emails', 0)} emails no longer hold the "
         "donor's name, email, message or address. Amounts and totals are unchanged.",
         "success",
     )
