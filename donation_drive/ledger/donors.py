@@ -24,6 +24,7 @@ from ..models import (
 )
 from .signals import Erasure, donor_erased, donors_merged
 from .transactions import audit, in_transaction, move_donor_sum
+from .validation import clean_text
 
 _DONORS = Donor.__table__
 _BY_KEY = select(_DONORS.c.id).where(_DONORS.c.email_key == bindparam("email_key"))
@@ -88,6 +89,8 @@ def merge_donors(keep_id: int, other_id: int, *, actor: str) -> Donor:
 
     def work() -> Donor:
         keep, other = _live_donor(keep_id), _live_donor(other_id)
+        if keep.erased_at is not None or other.erased_at is not None:
+            raise Conflict("an erased donor cannot be merged", "donor")
         gifts = (
             db.session.execute(select(Donation.id).where(Donation.donor_id == other.id))
             .scalars()
@@ -221,3 +224,34 @@ def note_donor_event(
         donor_audit(donor_id, actor=actor, action=action, details=details)
 
     in_transaction(work)
+
+
+def update_donor_contact(
+    donor_id: int, *, actor: str, name: str | None, address: str | None
+) -> Donor:
+    """Correct a donor's name or postal address (shown on statements); audited with
+    which fields changed, not their values. The email, which finds the donor, is
+    changed on the gifts instead."""
+    new_name = clean_text(name, "name", max_length=200)
+    new_address = clean_text(address, "address", max_length=1000, multiline=True)
+
+    def work() -> Donor:
+        donor = _live_donor(donor_id)
+        if donor.erased_at is not None:
+            raise Conflict("an erased donor's details cannot be set again", "donor")
+        changed = [
+            field
+            for field, old, new in (
+                ("name", donor.name, new_name),
+                ("address", donor.address, new_address),
+            )
+            if old != new
+        ]
+        donor.name, donor.address = new_name, new_address
+        if changed:
+            donor_audit(
+                donor.id, actor=actor, action="contact_updated", details={"fields": changed}
+            )
+        return donor
+
+    return in_transaction(work)

@@ -219,3 +219,32 @@ def test_the_statements_button_dry_run_then_queue(admin_client, gifts):
         follow_redirects=True,
     )
     assert "year must be a number" in bad.get_data(as_text=True)
+
+
+def test_contact_details_are_saved_escaped_and_audited(admin_client, gifts):
+    page = page_of(admin_client, f"/admin/donors/{gifts['grace']}")
+    response = admin_client.post(
+        f"/admin/donors/{gifts['grace']}/contact",
+        data={
+            "name": "Grace <i>Hopper</i>",
+            "address": "1 Navy Way\nArlington, VA",
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    assert response.status_code == 303
+    donor = db.session.get(Donor, gifts["grace"])
+    db.session.refresh(donor)
+    assert (donor.name, donor.address) == ("Grace <i>Hopper</i>", "1 Navy Way\nArlington, VA")
+    html = page_of(admin_client, f"/admin/donors/{gifts['grace']}")
+    assert "Grace &lt;i&gt;Hopper&lt;/i&gt;" in html and "<i>Hopper</i>" not in html
+    event = db.session.scalar(select(DonorEvent).where(DonorEvent.action == "contact_updated"))
+    assert event.actor == ADMIN_EMAIL and event.details == {"fields": ["name", "address"]}
+
+    too_long = admin_client.post(
+        f"/admin/donors/{gifts['grace']}/contact",
+        data={"name": "x" * 201, "csrf_token": csrf_token_from(page)},
+        follow_redirects=True,
+    )
+    assert "Not saved:" in too_long.get_data(as_text=True)
+    db.session.refresh(donor)
+    assert donor.name == "Grace <i>Hopper</i>"

@@ -73,6 +73,14 @@ def year_of_gifts(drive):
     grace = [check(drive, 7_000, "grace@example.org", datetime(2026, 11, 1, tzinfo=UTC), "Grace")]
     check(drive, 1_000, None, datetime(2026, 5, 1, tzinfo=UTC), "No Email")
     check(drive, 2_000, "bob@example.org", datetime(2025, 5, 1, tzinfo=UTC))  # 2025 only
+    from donation_drive.ledger.donors import find_donor, update_donor_contact
+
+    update_donor_contact(
+        find_donor("ada@example.org").id,
+        actor="admin",
+        name="Ada Lovelace",
+        address="1 Analytical Row\nLondon",
+    )
     return {"ada": ada, "gone": gone, "grace": grace}
 
 
@@ -127,6 +135,7 @@ def test_each_donor_gets_one_statement_listing_their_gifts_net_of_refunds(
     assert "$15.00" in text and "$25.00" in text  # the partial refund, and what is left
     assert "Dec 31, 2026" in text  # dated in the organisation's zone
     assert "Ada Lovelace" in text and "Card" in text and "Check" in text
+    assert "1 Analytical Row London" in text  # the donor's address, from the donor page
     assert ORG_NAME in text and TAX_STATEMENT in text and "12 Harbour Street" in text
     grace_text = PdfReader(
         io.BytesIO(pdf_of(messages[0] if messages[0] is not ada else messages[1]))

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ...donors.records import donor_record, export_donor, get_donor, search_donors
 from ...errors import DonationDriveError, InvalidInput
-from ...ledger.donors import erase_donor, merge_donors, note_donor_event
+from ...ledger.donors import erase_donor, merge_donors, note_donor_event, update_donor_contact
 from ...models import normalize_email
 from ..blueprint import bp
 
@@ -63,6 +63,22 @@ def merge_donor(donor_id: int):
         flash(f"Not merged: {exc.message}", "error")
         return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
     flash(f"Merged donor {other_id} into this donor.", "success")
+    return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
+
+
+@bp.post("/donors/<int:donor_id>/contact")
+def update_contact(donor_id: int):
+    try:
+        update_donor_contact(
+            donor_id,
+            actor=current_user.email,
+            name=request.form.get("name"),
+            address=request.form.get("address"),
+        )
+    except DonationDriveError as exc:
+        flash(f"Not saved: {exc.message}", "error")
+        return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
+    flash("Saved the donor's contact details.", "success")
     return redirect(url_for("admin.donor_detail", donor_id=donor_id), code=303)
 
 
