@@ -322,3 +322,18 @@ def test_erasing_a_donor_removes_personal_data_and_keeps_totals(app, drive):
     assert event.donor_id == donor_id and event.details == done
     kept = db.session.scalar(select(Donation).where(Donation.donor_email == "keep@example.org"))
     assert kept.donor_name == "Kept"
+
+
+def test_drive_check_command_compares_running_figures_with_a_recount(runner, drive):
+    check(drive, 1_000, "a@example.org")
+    check(drive, 2_000, "A@example.org")
+
+    good = runner.invoke(args=["drive", "check", "eoy"])
+    assert good.exit_code == 0, good.output
+    assert "raised 3000, 1 donors, 2 gifts" in good.output and "agree" in good.output
+
+    db.session.execute(Drive.__table__.update().where(Drive.id == drive.id).values(donor_count=2))
+    db.session.commit()
+    bad = runner.invoke(args=["drive", "check", "eoy"])
+    assert bad.exit_code == 1
+    assert "differs: donor_count kept 2, recounted 1" in bad.output
