@@ -154,14 +154,17 @@ def _attach_existing_gifts(connection):
         sa.column("disputed_amount", sa.BigInteger),
         sa.column("created_at", sa.DateTime),
     )
-    donors = sa.table(
+    # A Table (not a lightweight table clause): a batch INSERT ... RETURNING in
+    # parameter order needs to know the primary key.
+    donors = sa.Table(
         "donors",
-        sa.column("id", sa.Integer),
-        sa.column("email_key", sa.String),
-        sa.column("email", sa.String),
-        sa.column("name", sa.String),
-        sa.column("created_at", sa.DateTime),
-        sa.column("updated_at", sa.DateTime),
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email_key", sa.String),
+        sa.Column("email", sa.String),
+        sa.Column("name", sa.String),
+        sa.Column("created_at", sa.DateTime),
+        sa.Column("updated_at", sa.DateTime),
     )
     drive_donors = sa.table(
         "drive_donors",
@@ -199,15 +202,24 @@ def _attach_existing_gifts(connection):
 
     now = donation_drive.models.types.utcnow()
     donor_of = {}
-    for key, (email, name, ids) in people.items():
-        email_key = None if key.startswith("\0") else key
-        donor_id = connection.execute(
-            sa.insert(donors)
-            .values(email_key=email_key, email=email, name=name, created_at=now, updated_at=now)
-            .returning(donors.c.id)
-        ).scalar_one()
-        for donation_id in ids:
-            donor_of[donation_id] = donor_id
+    people_list = list(people.items())
+    new_donor = sa.insert(donors).returning(donors.c.id, sort_by_parameter_order=True)
+    for start in range(0, len(people_list), BATCH):
+        batch = people_list[start : start + BATCH]
+        new_rows = [
+            {
+                "email_key": None if key.startswith("\0") else key,
+                "email": email,
+                "name": name,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for key, (email, name, _ids) in batch
+        ]
+        made = connection.execute(new_donor, new_rows).scalars().all()
+        for (_key, (_email, _name, ids)), donor_id in zip(batch, made, strict=True):
+            for donation_id in ids:
+                donor_of[donation_id] = donor_id
     set_donor = (
         sa.update(donations)
         .where(donations.c.id == sa.bindparam("b_id"))
