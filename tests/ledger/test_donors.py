@@ -169,7 +169,7 @@ def test_editing_a_gifts_email_moves_it_to_that_donor(drive):
 
 def test_a_pending_checkout_row_has_its_donor_and_counts_once_paid(drive):
     pending = create_pending_card_donation(
-        drive, amount=2_000, donor=DonorDetails(email="pay@example.org")
+        drive, amount=2_000, donor=DonorDetails(email="pay@example.org"), provider="stripe"
     )
     assert pending.donor_id is not None
     assert figures(drive) == (0, 0, 0)
