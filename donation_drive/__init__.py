@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .observability import init_observability
-from .security import check_production_settings, trust_proxy_headers
+from .security import check_paypal_settings, check_production_settings, trust_proxy_headers
 from .settings import Config, config_from_environment
 
 
@@ -27,6 +27,7 @@ def create_app(
     app.config.from_object(settings)
     app.config.update(overrides)
     check_production_settings(app.config)
+    check_paypal_settings(app.config)
     init_observability(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

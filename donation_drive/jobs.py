@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PAYPAL_IPN_RETRY = "paypal-ipn-retry"
 MIN_GAP_FRACTION = 0.8
 
 Heartbeat = Callable[[], None]
@@ -65,9 +66,19 @@ def send_emails_job(heartbeat: Heartbeat) -> None:
     send_due_emails()
 
 
+def paypal_ipn_retry_job(heartbeat: Heartbeat) -> None:
+    """IPN messages PayPal could not validate when they came (webhooks/paypal.py)."""
+    from .providers.paypal import is_enabled
+    from .webhooks.paypal import retry_stored_ipns
+
+    if is_enabled():
+        retry_stored_ipns()
+
+
 DEFAULT_JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(RECONCILE, "RECONCILE_INTERVAL", reconcile_job),
     ScheduledJob(SEND_EMAILS, "SEND_EMAILS_INTERVAL", send_emails_job),
+    ScheduledJob(PAYPAL_IPN_RETRY, "PAYPAL_IPN_RETRY_INTERVAL", paypal_ipn_retry_job),
 )
 
 

@@ -38,6 +38,7 @@ def register_web(app: Flask) -> None:
     from .health import bp as health_bp
     from .monthly.views import bp as monthly_bp
     from .openapi import bp as openapi_bp
+    from .webhooks.paypal import bp as paypal_webhooks_bp
     from .webhooks.views import bp as webhooks_bp
     from .widget.views import bp as widget_bp
 
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(monthly_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(paypal_webhooks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(openapi_bp)
     register_admin(app)

@@ -28,6 +28,7 @@ DISPUTE_HOLDS_FUNDS = {
     "under_review",
     "warning_under_review",
     "lost",
+    "reversed",  # PayPal: a reversal (chargeback) took the money back, until cancelled
 }
 DISPUTE_FINAL = {"won", "lost", "warning_closed"}
 

@@ -14,6 +14,7 @@ from .operations import (
     ReconcileRun,
     WebhookEvent,
 )
+from .paypal import PayPalAdjustment
 from .staged_import import StagedImport
 from .types import UTCDateTime, utcnow
 
@@ -34,6 +35,7 @@ __all__ = [
     "MonthlyGift",
     "MonthlyGiftEvent",
     "OutboxEmail",
+    "PayPalAdjustment",
     "PaymentAttempt",
     "ReconcileFinding",
     "ReconcileRun",
