@@ -45,5 +45,6 @@ def register_admin(app: Flask) -> None:
     from .monthly import views as monthly_views  # noqa: F401
     from .operations import views as operations_views  # noqa: F401
     from .overview import views as overview_views  # noqa: F401
+    from . import paypal as paypal_views  # noqa: F401
 
     app.register_blueprint(bp)

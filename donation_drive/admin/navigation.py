@@ -30,6 +30,7 @@ NAV_LINKS = (
     NavLink("admin.drives", "Drives"),
     NavLink("admin.monthly", "Monthly gifts", ("admin.monthly_gift",)),
     NavLink("admin.operations", "Operations"),
+    NavLink("admin.paypal_status", "PayPal"),
     NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",), dev_only=True),
 )
 
