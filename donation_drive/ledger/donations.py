@@ -118,14 +118,18 @@ def create_pending_card_donation(
     donor: DonorDetails,
     provider: str,
     fee_covered_amount: int = 0,
+    method: str = Method.CARD,
 ) -> Donation:
-    """A card donation started at checkout; it counts only once the provider says paid."""
+    """A donation started at checkout (by card, or ``method`` paypal for PayPal's
+    button); it counts only once the provider says paid."""
+    if method not in (Method.CARD, Method.PAYPAL):
+        raise InvalidInput("a checkout gift is by card or PayPal", "method")
     donor = donor.cleaned()
     donation = _new_donation(
         drive_id=drive.id,
         amount=check_minor_units(amount),
         currency=drive.currency,
-        method=Method.CARD,
+        method=method,
         status=Status.PENDING,
         received_at=utcnow(),
         **donor.as_columns(),
