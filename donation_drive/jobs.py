@@ -31,7 +31,8 @@ from flask.cli import with_appcontext
 from .emails import send_due_emails
 from .leases import RECONCILE, SEND_EMAILS, Lease, worker_id
 from .observability import serve_worker_metrics
-from .reconcile import abandon_interrupted_runs, reconcile_payments
+from .providers.paypal import is_enabled as paypal_enabled
+from .reconcile import abandon_interrupted_runs, reconcile_payments, reconcile_paypal
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -60,6 +61,8 @@ def reconcile_job(heartbeat: Heartbeat) -> None:
     # We hold the reconcile lease, so any run still marked running died with its worker.
     abandon_interrupted_runs()
     reconcile_payments(None, dry_run=False, heartbeat=heartbeat)
+    if paypal_enabled():
+        reconcile_paypal(None, dry_run=False, heartbeat=heartbeat)
 
 
 def send_emails_job(heartbeat: Heartbeat) -> None:

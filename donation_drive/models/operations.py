@@ -89,6 +89,8 @@ class ReconcileRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose records the run read: "stripe" or "paypal" (reconcile/paypal.py).
+    provider: Mapped[str] = mapped_column(String(16), default="stripe", server_default="stripe")
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="running")

@@ -1,4 +1,4 @@
-"""paypal adjustments: refunds, reversals and cancelled reversals of PayPal payments, once each
+"""paypal: adjustments (refunds, reversals and cancelled reversals of PayPal payments, once each) and reconcile_runs.provider
 
 Revision ID: 0007
 Revises: 0006
@@ -35,9 +35,13 @@ def upgrade():
     )
     with op.batch_alter_table('paypal_adjustments', schema=None) as batch_op:
         batch_op.create_index('ix_paypal_adjustments_capture', ['capture_id'], unique=False)
+    with op.batch_alter_table('reconcile_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('provider', sa.String(length=16), server_default='stripe', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('reconcile_runs', schema=None) as batch_op:
+        batch_op.drop_column('provider')
     with op.batch_alter_table('paypal_adjustments', schema=None) as batch_op:
         batch_op.drop_index('ix_paypal_adjustments_capture')
     op.drop_table('paypal_adjustments')
