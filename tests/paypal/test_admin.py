@@ -58,3 +58,35 @@ def test_a_payment_that_needs_a_drive_is_counted_once_where_the_admin_says(
 def test_drive_settings_page_states_the_paypal_rule(admin_client, running_drive):
     html = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
     assert 'data-testid="paypal-drive-rule"' in html and "item_number" in html
+
+
+def test_a_paypal_gift_shows_its_channel_and_link_and_is_refunded_through_paypal(
+    peer, served, running_drive, admin_client
+):
+    capture = peer.donate(5000, custom="eoy")
+    assert peer.send_ipn(f"{served.url}/webhooks/paypal/ipn", capture.id).status_code == 200
+    from sqlalchemy import select
+
+    from donation_drive.extensions import db
+    from donation_drive.models import Donation
+
+    donation_id = db.session.scalar(select(Donation.id).where(Donation.provider_ref == capture.id))
+    page = admin_client.get(f"/admin/donations/{donation_id}").get_data(as_text=True)
+    assert "Donate button (IPN)" in page
+    assert f"https://www.paypal.com/activity/payment/{capture.id}" in page
+    token = csrf_token_from(page)
+    url = f"/admin/donations/{donation_id}/paypal-refund"
+    too_much = admin_client.post(url, data={"csrf_token": token, "paypal_refund_amount": "60"})
+    assert too_much.status_code == 302 and raised(running_drive) == 5000
+    assert peer.captures[capture.id].refunds == []
+    answer = admin_client.post(url, data={"csrf_token": token, "paypal_refund_amount": "12.50"})
+    assert answer.status_code == 302
+    assert raised(running_drive) == 3750
+    (refund,) = peer.captures[capture.id].refunds
+    assert refund.amount == 1250
+    # PayPal's own refund webhook and IPN come later: nothing moves twice.
+    assert peer.deliver_webhook(f"{served.url}/webhooks/paypal", refund.id).status_code == 200
+    assert peer.send_ipn(f"{served.url}/webhooks/paypal/ipn", refund.id).status_code == 200
+    assert raised(running_drive) == 3750
+    ops = admin_client.get("/admin/operations").get_data(as_text=True)
+    assert 'data-testid="paypal-operations"' in ops and "Last IPN" in ops
