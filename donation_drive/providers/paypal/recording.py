@@ -192,18 +192,23 @@ def record_adjustment(adjustment: Adjustment, *, source: str) -> bool:
     table = PayPalAdjustment.__table__
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    statement = insert.values(
-        adjustment_id=adjustment.id[:64],
-        capture_id=adjustment.capture_id[:64],
-        kind=adjustment.kind,
-        amount=adjustment.amount,
-        currency=adjustment.currency,
-        occurred_at=adjustment.at,
-        source=source,
-        created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["adjustment_id"])
+    statement = (
+        insert.values(
+            adjustment_id=adjustment.id[:64],
+            capture_id=adjustment.capture_id[:64],
+            kind=adjustment.kind,
+            amount=adjustment.amount,
+            currency=adjustment.currency,
+            occurred_at=adjustment.at,
+            source=source,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["adjustment_id"])
+        .returning(table.c.id)
+    )
     db.session.rollback()
-    created = db.session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: PostgreSQL's driver reports no count for this statement.
+    created = db.session.execute(statement).scalar() is not None
     db.session.commit()
     return created
 
