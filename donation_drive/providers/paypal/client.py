@@ -5,7 +5,8 @@ It gets an OAuth access token with the client id and secret
 PayPal says it expires, and gets a new one when PayPal answers 401 (a token revoked
 early). Every call has a timeout. Retries (tenacity) happen only where repeating is
 harmless: GETs, and POSTs that carry a ``PayPal-Request-Id`` (PayPal answers a
-repeated id with the first result instead of acting twice).
+repeated id with the first result instead of acting twice). ``requests`` is imported
+on first use, not with the app: most commands and requests never call PayPal.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from flask import current_app
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ...security import paypal_enabled
 from .errors import PayPalNotConfigured, PayPalRejected, PayPalUnavailable
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +72,18 @@ class _Transient(Exception):
 
 class PayPalClient:
     def __init__(self, current: PayPalSettings) -> None:
+        import requests  # lazily: see the module docstring
+
         self.settings = current
-        self.http = requests.Session()
+        self.http: requests.Session = requests.Session()
         self._token: str | None = None
         self._token_expires = 0.0
         self._lock = threading.Lock()
 
     # -- OAuth ---------------------------------------------------------------------
     def _fetch_token(self) -> None:
+        import requests
+
         current = self.settings
         try:
             response = self.http.post(
@@ -146,6 +153,8 @@ class PayPalClient:
         request_id: str | None,
         prefer_representation: bool,
     ) -> dict[str, Any]:
+        import requests
+
         for renew in (False, True):
             headers = {
                 "Authorization": f"Bearer {self.token(renew=renew)}",

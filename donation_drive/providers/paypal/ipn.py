@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-import requests
 from flask import current_app
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -108,6 +107,8 @@ def validate(message: IpnMessage) -> str:
     url = current_app.config["PAYPAL_IPN_VERIFY_URL"]
     timeout = float(current_app.config.get("PAYPAL_TIMEOUT_SECONDS") or 20)
     body = b"cmd=_notify-validate&" + message.raw
+
+    import requests  # lazily, as in ``client``
 
     def once() -> str:
         try:
