@@ -25,11 +25,12 @@ from ..providers.paypal import ipn as paypal_ipn
 from ..providers.paypal.events import PayPalEvent
 from ..providers.paypal.objects import REFUND
 from ..providers.paypal.payments import refund_capture
+from ..reconcile.paypal import SEARCH_PROVIDER, handle_search_event, search_event_from
 from ..webhooks import paypal as paypal_intake
 from ..webhooks.intake import FAILED, receive_event
 from .blueprint import bp
 
-PAYPAL_EVENT_PROVIDERS = (paypal.PROVIDER, paypal.IPN_PROVIDER)
+PAYPAL_EVENT_PROVIDERS = (paypal.PROVIDER, paypal.IPN_PROVIDER, SEARCH_PROVIDER)
 PAYPAL_RUN_KINDS = ("paypal",)
 
 
@@ -114,6 +115,12 @@ def paypal_assign_drive(event_row: int):
             paypal_intake.ipn_event(message),
             provider=paypal.IPN_PROVIDER,
             handle=partial(paypal_intake.handle_ipn, drive=drive),
+        )
+    elif stored.provider == SEARCH_PROVIDER:
+        result = receive_event(
+            search_event_from(stored.payload),
+            provider=SEARCH_PROVIDER,
+            handle=partial(handle_search_event, drive=drive),
         )
     else:
         payload = stored.payload

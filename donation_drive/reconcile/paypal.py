@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -34,6 +36,8 @@ from ..extensions import db
 from ..models import Donation, PayPalAdjustment, ReconcileRun, Status, WebhookEvent, utcnow
 from ..providers import paypal
 from ..providers.paypal.listing import SEARCH_LAG, SearchedTransaction, iter_transactions
+from ..webhooks.handlers import PROCESSED, Handled, MarkProcessed, UnprocessableEvent
+from ..webhooks.intake import receive_event
 from .runlog import Kind, RunLog
 from .seen import SeenIds
 from .window import effective_since
@@ -41,6 +45,7 @@ from .window import effective_since
 log = logging.getLogger(__name__)
 PROVIDER = "paypal"
 ACTOR = "reconcile:paypal"
+SEARCH_PROVIDER = "paypal-search"  # payments only the search showed, needing a drive
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 PAID_STATES = ("S", "V")  # success; reversed or refunded since (still money received)
 
@@ -125,6 +130,8 @@ def _reconcile_payment(row: SearchedTransaction, run_log: RunLog) -> None:
             raise paypal.Refused(f"payment {row.id} is not in drive {drive.slug!r}'s currency")
     except paypal.NeedsDrive as exc:
         run_log.flag(Kind.UNKNOWN_DRIVE, str(exc), provider_ref=row.id)
+        if not run_log.dry_run:
+            keep_for_an_admin(row)
         return
     except paypal.Refused as exc:
         run_log.flag(Kind.CURRENCY_MISMATCH, str(exc), provider_ref=row.id)
@@ -142,6 +149,68 @@ def _reconcile_payment(row: SearchedTransaction, run_log: RunLog) -> None:
     grace = timedelta(seconds=current_app.config["RECONCILE_WEBHOOK_GRACE_SECONDS"])
     if utcnow() - row.at >= grace:
         run_log.counts.late += 1
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEvent:
+    """A payment only Transaction Search showed, kept like a webhook event (provider
+    ``paypal-search``) while it needs a drive, so an admin can assign one from the
+    PayPal page as for a webhook or an IPN."""
+
+    id: str
+    type: str
+    created: int
+    payload: dict[str, Any]
+
+
+def _search_event(row: SearchedTransaction) -> SearchEvent:
+    return SearchEvent(
+        id=row.id,
+        type="search:payment",
+        created=int(row.at.timestamp()),
+        payload={
+            "transaction_id": row.id,
+            "amount": row.amount,
+            "currency": row.currency,
+            "at": row.at.isoformat(),
+            "custom": row.custom,
+            "payer_email": row.payer_email,
+            "payer_name": row.payer_name,
+        },
+    )
+
+
+def search_event_from(payload: dict[str, Any]) -> SearchEvent:
+    return SearchEvent(
+        id=str(payload["transaction_id"]),
+        type="search:payment",
+        created=0,
+        payload=payload,
+    )
+
+
+def handle_search_event(event: SearchEvent, mark_processed: MarkProcessed, drive=None) -> Handled:
+    """Count a kept Transaction Search payment (toward ``drive`` when an admin chose)."""
+    data = event.payload
+    payment = paypal.PayPalPayment(
+        capture_id=event.id,
+        amount=int(data["amount"]),
+        currency=str(data["currency"]),
+        paid_at=datetime.fromisoformat(str(data["at"])),
+        named=paypal.read_custom(data.get("custom")),
+        donor=paypal.donor_of(data.get("payer_email"), data.get("payer_name")),
+    )
+    try:
+        result = paypal.record_payment(payment, actor=ACTOR, also_write=mark_processed, drive=drive)
+    except (paypal.NeedsDrive, paypal.Refused, DonationDriveError) as exc:
+        raise UnprocessableEvent(str(exc)) from None
+    if result is None:
+        return Handled(PROCESSED, f"payment {event.id} already counted")
+    return Handled(PROCESSED, f"payment {event.id} counted", settled=True)
+
+
+def keep_for_an_admin(row: SearchedTransaction) -> None:
+    receive_event(_search_event(row), provider=SEARCH_PROVIDER, handle=handle_search_event)
 
 
 def _reconcile_adjustment(row: SearchedTransaction, run_log: RunLog) -> None:

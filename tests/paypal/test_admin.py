@@ -90,3 +90,38 @@ def test_a_paypal_gift_shows_its_channel_and_link_and_is_refunded_through_paypal
     assert raised(running_drive) == 3750
     ops = admin_client.get("/admin/operations").get_data(as_text=True)
     assert 'data-testid="paypal-operations"' in ops and "Last IPN" in ops
+
+
+def test_a_payment_only_reconcile_found_can_be_assigned_too(peer, running_drive, admin_client):
+    from sqlalchemy import select
+
+    from donation_drive.extensions import db
+    from donation_drive.models import WebhookEvent
+    from donation_drive.reconcile import reconcile_paypal
+
+    capture = peer.donate(3300, "EUR", at=utcnow() - timedelta(hours=1))  # no EUR drive
+    euro = create_drive(
+        slug="euro",
+        title="Euro drive",
+        goal_amount=100_000,
+        currency="EUR",
+        starts_at=utcnow() + timedelta(days=10),
+        ends_at=utcnow() + timedelta(days=40),
+    )
+    assert reconcile_paypal().status == "succeeded"
+    assert reconcile_paypal().status == "succeeded"  # a second run keeps one row
+    db.session.rollback()
+    (row,) = db.session.scalars(
+        select(WebhookEvent).where(WebhookEvent.provider == "paypal-search")
+    ).all()
+    assert row.event_id == capture.id and row.status == "failed"
+    html = admin_client.get("/admin/paypal").get_data(as_text=True)
+    assert capture.id in html
+    answer = admin_client.post(
+        f"/admin/paypal/events/{row.id}/assign",
+        data={"drive": "euro", "csrf_token": csrf_token_from(html)},
+    )
+    assert answer.status_code == 302
+    assert raised(euro) == 3300 and raised(running_drive) == 0
+    assert reconcile_paypal().status == "succeeded"
+    assert raised(euro) == 3300
