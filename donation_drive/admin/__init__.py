@@ -9,6 +9,7 @@ queries:
 - ``operations/``: are payments, webhooks and emails flowing
 - ``donors/``: the donor list and search, each donor's page (merge, privacy export
   and erasure), the year-end statements button
+- ``paypal/``: PayPal's status, gifts needing a drive, refunds through PayPal
 - ``auth/``: login, server-side sessions, admin accounts (and their CLI), the
   development account
 - ``monthly/``: monthly gifts (status, recurring amount, installments, cancel, refund)
@@ -45,6 +46,6 @@ def register_admin(app: Flask) -> None:
     from .monthly import views as monthly_views  # noqa: F401
     from .operations import views as operations_views  # noqa: F401
     from .overview import views as overview_views  # noqa: F401
-    from . import paypal as paypal_views  # noqa: F401
+    from .paypal import views as paypal_views  # noqa: F401
 
     app.register_blueprint(bp)

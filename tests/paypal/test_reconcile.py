@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from donation_drive.admin.csv_import import apply_import, plan_import
+from donation_drive.admin.imports.csv_import import apply_import, plan_import
 from donation_drive.extensions import db
 from donation_drive.ledger import recount_drive
 from donation_drive.models import (

@@ -14,21 +14,21 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField, StringField
 
-from ..amount_text import parse_amount
-from ..errors import DonationDriveError, InvalidInput
-from ..extensions import db
-from ..formatting import format_money
-from ..ledger import get_drive_key
-from ..models import Donation, Drive, ReconcileRun, WebhookEvent
-from ..providers import paypal
-from ..providers.paypal import ipn as paypal_ipn
-from ..providers.paypal.events import PayPalEvent
-from ..providers.paypal.objects import REFUND
-from ..providers.paypal.payments import refund_capture
-from ..reconcile.paypal import SEARCH_PROVIDER, handle_search_event, search_event_from
-from ..webhooks import paypal as paypal_intake
-from ..webhooks.intake import FAILED, receive_event
-from .blueprint import bp
+from ...amount_text import parse_amount
+from ...errors import DonationDriveError, InvalidInput
+from ...extensions import db
+from ...formatting import format_money
+from ...ledger import get_drive_key
+from ...models import Donation, Drive, ReconcileRun, WebhookEvent
+from ...providers import paypal
+from ...providers.paypal import ipn as paypal_ipn
+from ...providers.paypal.events import PayPalEvent
+from ...providers.paypal.objects import REFUND
+from ...providers.paypal.payments import refund_capture
+from ...reconcile.paypal import SEARCH_PROVIDER, handle_search_event, search_event_from
+from ...webhooks import paypal as paypal_intake
+from ...webhooks.intake import FAILED, receive_event
+from ..blueprint import bp
 
 PAYPAL_EVENT_PROVIDERS = (paypal.PROVIDER, paypal.IPN_PROVIDER, SEARCH_PROVIDER)
 PAYPAL_RUN_KINDS = ("paypal",)
