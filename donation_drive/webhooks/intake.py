@@ -220,17 +220,17 @@ def receive_event(
             return IntakeResult(200, "duplicate", "processed by a concurrent delivery")
         handled = handle(event, lambda: _settle(row_id, PROCESSED, None, commit=False))
     except NotYetProcessable as exc:
-        count_webhook_failure("not_yet_processable", PROVIDER)
+        count_webhook_failure("not_yet_processable", provider)
         _settle(row_id, ERROR, str(exc))
         return IntakeResult(503, ERROR, str(exc))
     except UnprocessableEvent as exc:
-        count_webhook_failure("unprocessable", PROVIDER)
+        count_webhook_failure("unprocessable", provider)
         log.warning("webhook event %s (%s) failed: %s", event.id, event.type, exc)
         _settle(row_id, FAILED, str(exc))
         return IntakeResult(200, FAILED, str(exc))
     except Exception as exc:  # a database error, a bug: keep the event, let the provider retry
         db.session.rollback()
-        count_webhook_failure("processing_error", PROVIDER)
+        count_webhook_failure("processing_error", provider)
         log.exception("webhook event %s (%s) raised", event.id, event.type)
         _settle(row_id, ERROR, f"{type(exc).__name__}: {exc}")
         return IntakeResult(500, ERROR, "processing failed; the provider will retry")

@@ -160,17 +160,19 @@ def paypal_webhook() -> tuple[Response, int]:
     if not paypal.is_enabled():
         raise paypal.PayPalNotConfigured("PayPal is not configured here", "provider")
     if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
-        count_webhook_failure("too_large")
+        count_webhook_failure("too_large", paypal.PROVIDER)
         raise InvalidInput("the body is too large for a PayPal event", "payload")
     payload = request.get_data(cache=False)
     try:
         event = paypal.parse_event(payload, request.headers)
     except paypal.InvalidWebhook as exc:
-        count_webhook_failure("bad_signature" if exc.field == "signature" else "bad_payload")
+        count_webhook_failure(
+            "bad_signature" if exc.field == "signature" else "bad_payload", paypal.PROVIDER
+        )
         raise
     except paypal.PayPalUnavailable as exc:
         # Nothing stored: PayPal delivers the event again later.
-        count_webhook_failure("verification_unavailable")
+        count_webhook_failure("verification_unavailable", paypal.PROVIDER)
         return jsonify({"received": False, "error": exc.message}), 503
     return _json_answer(
         receive_event(event, provider=paypal.PROVIDER, handle=handle_event), event.id
