@@ -5,7 +5,7 @@ processes, the worker and every CLI command have the same reactions.
 - ``gift_refunded`` (in full) and ``gift_voided``, in the ledger's transaction: the
   outbox withdraws a receipt not sent yet;
 - ``donor_erased``, in the ledger's transaction: the outbox, the stored webhook
-  payloads and the checkout attempt log drop the donor's text (a privacy request);
+  payloads, the checkout attempt log and monthly gifts drop the donor's text (a privacy request);
   ``donors_merged``: the outbox moves the merged donor's statements;
 - ``totals_changed``, after the commit: the progress cache forgets the drive's
   figures, and metrics count the gifts that started counting;
@@ -35,6 +35,7 @@ from .ledger.signals import (
     totals_changed,
 )
 from .ledger.totals import forget_changed_progress
+from .monthly.records import on_donor_erased as forget_monthly_donor
 from .monthly.signals import gift_changed, installment_failed
 from .observability import count_donations_recorded
 from .webhooks.privacy import on_donor_erased as scrub_stored_events
@@ -46,6 +47,7 @@ LEDGER_RECEIVERS = (
     (donor_erased, on_donor_erased),
     (donor_erased, scrub_stored_events),
     (donor_erased, forget_attempt_emails),
+    (donor_erased, forget_monthly_donor),
     (donors_merged, on_donors_merged),
     (totals_changed, forget_changed_progress),
     (totals_changed, count_donations_recorded),

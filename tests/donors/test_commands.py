@@ -16,7 +16,8 @@ from donation_drive.ledger import (
     drive_progress,
     record_offline_donation,
 )
-from donation_drive.models import Donation, DonorEvent, OutboxEmail
+from donation_drive.models import Donation, DonorEvent, GiftStatus, MonthlyGift, OutboxEmail
+from donation_drive.monthly.records import NewGift, ensure_gift, gift_events
 
 
 def give(drive, amount, email, name=None, message=None):
@@ -94,3 +95,49 @@ def test_erase_asks_first(runner, drive):
 
     assert result.exit_code == 1
     assert db.session.scalar(select(Donation.donor_name)) == "Ada"
+
+
+def test_erase_reaches_the_donor_s_monthly_gift(runner, drive):
+    give(drive, 1_000, "erin@example.org", "Erin")
+    gift = ensure_gift(
+        NewGift(
+            provider="stripe",
+            provider_ref="sub_erin",
+            customer_ref="cus_erin",
+            donor_email="Erin@Example.org",
+            donor_name="Erin",
+            amount=1_000,
+            currency=drive.currency,
+            drive_id=drive.id,
+            status=GiftStatus.ACTIVE,
+            created_at=datetime(2026, 11, 20, tzinfo=UTC),
+        ),
+        actor="test",
+    )
+    other = ensure_gift(
+        NewGift(
+            provider="stripe",
+            provider_ref="sub_kay",
+            customer_ref="cus_kay",
+            donor_email="kay@example.org",
+            donor_name="Kay",
+            amount=500,
+            currency=drive.currency,
+            drive_id=drive.id,
+            status=GiftStatus.ACTIVE,
+            created_at=datetime(2026, 11, 20, tzinfo=UTC),
+        ),
+        actor="test",
+    )
+    gift_id, other_id = gift.id, other.id
+    db.session.commit()
+
+    result = runner.invoke(args=["donor", "erase", "erin@example.org", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    erased, kept = db.session.get(MonthlyGift, gift_id), db.session.get(MonthlyGift, other_id)
+    assert (erased.donor_name, erased.donor_email) == (None, "")
+    assert (erased.amount, erased.status) == (1_000, GiftStatus.ACTIVE)
+    assert (kept.donor_name, kept.donor_email) == ("Kay", "kay@example.org")
+    assert [event.action for event in gift_events(gift_id)][-1] == "donor_erased"
