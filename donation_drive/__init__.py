@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .observability import init_observability
-from .security import check_production_settings, trust_proxy_headers
+from .security import check_paypal_settings, check_production_settings, trust_proxy_headers
 from .settings import Config, config_from_environment
 
 
@@ -27,6 +27,7 @@ def create_app(
     app.config.from_object(settings)
     app.config.update(overrides)
     check_production_settings(app.config)
+    check_paypal_settings(app.config)
     init_observability(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -66,9 +67,11 @@ def register_commands(app: Flask) -> None:
     """Every domain adds its own ``donation-drive`` commands."""
     from . import demo, devserver, jobs, ledger_commands
     from .admin.auth import commands as admin_commands
+    from .donors import commands as donor_commands
     from .emails import commands as email_commands
     from .health import guard_cli_commands
     from .reconcile import commands as reconcile_commands
+    from .statements import commands as statement_commands
 
     for domain in (
         ledger_commands,
@@ -78,6 +81,8 @@ def register_commands(app: Flask) -> None:
         email_commands,
         reconcile_commands,
         jobs,
+        donor_commands,
+        statement_commands,
     ):
         domain.register_commands(app)
     guard_cli_commands(app)  # a clear error, not a traceback, when the database is not ready

@@ -31,7 +31,8 @@ from flask.cli import with_appcontext
 from .emails import send_due_emails
 from .leases import RECONCILE, SEND_EMAILS, Lease, worker_id
 from .observability import serve_worker_metrics
-from .reconcile import abandon_interrupted_runs, reconcile_payments
+from .providers.paypal import is_enabled as paypal_enabled
+from .reconcile import abandon_interrupted_runs, reconcile_payments, reconcile_paypal
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PAYPAL_IPN_RETRY = "paypal-ipn-retry"
 MIN_GAP_FRACTION = 0.8
 
 Heartbeat = Callable[[], None]
@@ -59,15 +61,27 @@ def reconcile_job(heartbeat: Heartbeat) -> None:
     # We hold the reconcile lease, so any run still marked running died with its worker.
     abandon_interrupted_runs()
     reconcile_payments(None, dry_run=False, heartbeat=heartbeat)
+    if paypal_enabled():
+        reconcile_paypal(None, dry_run=False, heartbeat=heartbeat)
 
 
 def send_emails_job(heartbeat: Heartbeat) -> None:
     send_due_emails()
 
 
+def paypal_ipn_retry_job(heartbeat: Heartbeat) -> None:
+    """IPN messages PayPal could not validate when they came (webhooks/paypal.py)."""
+    from .providers.paypal import is_enabled
+    from .webhooks.paypal import retry_stored_ipns
+
+    if is_enabled():
+        retry_stored_ipns()
+
+
 DEFAULT_JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(RECONCILE, "RECONCILE_INTERVAL", reconcile_job),
     ScheduledJob(SEND_EMAILS, "SEND_EMAILS_INTERVAL", send_emails_job),
+    ScheduledJob(PAYPAL_IPN_RETRY, "PAYPAL_IPN_RETRY_INTERVAL", paypal_ipn_retry_job),
 )
 
 

@@ -64,6 +64,31 @@ def list_drives_command() -> None:
         click.echo(f"{drive.slug}\t{drive.title}\t{raised} of {goal}")
 
 
+@drive_cli.command(
+    "check",
+    help="Recount a drive's raised amount, donors and gifts from its gifts and compare them "
+    "with the running figures the widget shows; exits 1 when they differ.",
+)
+@click.argument("slug")
+@with_appcontext
+@domain_errors
+def check_drive_command(slug: str) -> None:
+    from .ledger import check_drive_figures, recount_drive_figures
+
+    drive = get_drive(slug)
+    figures = recount_drive_figures(drive.id)
+    differences = check_drive_figures(drive.id)
+    click.echo(
+        f"{drive.slug}: raised {figures.raised_amount}, {figures.donor_count} donors, "
+        f"{figures.gift_count} gifts (recounted from the gifts)"
+    )
+    if differences:
+        for name, (kept, recounted) in differences.items():
+            click.echo(f"differs: {name} kept {kept}, recounted {recounted}", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo("The running figures agree.")
+
+
 @click.group("donation", help="Record offline donations.")
 def donation_cli() -> None:
     pass

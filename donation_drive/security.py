@@ -56,6 +56,45 @@ def check_production_settings(config: Mapping[str, Any]) -> None:
         raise UnsafeSettings("refusing to start in production:\n  - " + "\n  - ".join(problems))
 
 
+# PayPal is on when every one of these is set and off when none is (docs/paypal.md).
+PAYPAL_REQUIRED_SETTINGS = (
+    "PAYPAL_CLIENT_ID",
+    "PAYPAL_CLIENT_SECRET",
+    "PAYPAL_WEBHOOK_ID",
+    "PAYPAL_RECEIVER_EMAIL",
+)
+PAYPAL_ADDRESS_SETTINGS = ("PAYPAL_API_BASE", "PAYPAL_JS_URL", "PAYPAL_IPN_VERIFY_URL")
+
+
+def check_paypal_settings(config: Mapping[str, Any]) -> None:
+    """Refuse a half-configured PayPal in every environment: with some of
+    ``PAYPAL_REQUIRED_SETTINGS`` set and others not, PayPal would take payments it
+    cannot verify or reconcile. Raises ``UnsafeSettings`` naming what is missing."""
+    present = [name for name in PAYPAL_REQUIRED_SETTINGS if config.get(name)]
+    if not present:
+        return
+    problems = [
+        f"{name} is unset; PayPal needs it because {', '.join(present)} "
+        f"{'is' if len(present) == 1 else 'are'} set (unset them all to turn PayPal off)"
+        for name in PAYPAL_REQUIRED_SETTINGS
+        if not config.get(name)
+    ]
+    for name in PAYPAL_ADDRESS_SETTINGS:
+        parts = urlsplit(str(config.get(name) or ""))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"{name} must be an http(s) address, got {config.get(name)!r}")
+    if "@" not in str(config.get("PAYPAL_RECEIVER_EMAIL") or "@"):
+        problems.append("PAYPAL_RECEIVER_EMAIL must be the PayPal account's email address")
+    if problems:
+        raise UnsafeSettings(
+            "refusing to start with PayPal half-configured:\n  - " + "\n  - ".join(problems)
+        )
+
+
+def paypal_enabled(config: Mapping[str, Any]) -> bool:
+    return all(config.get(name) for name in PAYPAL_REQUIRED_SETTINGS)
+
+
 def trust_proxy_headers(app: Flask) -> None:
     """Behind a reverse proxy, read the client address, scheme, host, port and prefix
     from ``X-Forwarded-*``, trusting as many hops of each as ``PROXY_FIX_X_*`` says.
@@ -103,6 +142,17 @@ def content_security_policy() -> str:
         script_src += f" {stripe_scripts}"
         connect_src += f" {stripe_api}" + ("" if stripe_js == stripe_api else f" {stripe_js}")
         frame_src = f"{stripe_scripts} https://hooks.stripe.com"
+        if paypal_enabled(config):
+            # PayPal's JS SDK: its script, the calls it makes and the window it opens.
+            paypal_js = _origin(config.get("PAYPAL_JS_URL"))
+            paypal_api = _origin(config.get("PAYPAL_API_BASE"))
+            extra = {paypal_js, paypal_api} - {""}
+            if paypal_js == "https://www.paypal.com":
+                extra |= {"https://*.paypal.com", "https://*.paypalobjects.com"}
+            sources = " ".join(sorted(extra))
+            script_src += f" {sources}"
+            connect_src += f" {sources}"
+            frame_src += f" {sources}"
     return "; ".join(
         [
             "default-src 'self'",

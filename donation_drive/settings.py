@@ -59,6 +59,21 @@ class Config:
     # Ask Stripe to email its own payment receipt too (real Stripe only; docs/checkout.md).
     STRIPE_RECEIPT_EMAIL = _env_bool("STRIPE_RECEIPT_EMAIL", True)
 
+    # PayPal (docs/paypal.md). Off while all of CLIENT_ID, CLIENT_SECRET, WEBHOOK_ID and
+    # RECEIVER_EMAIL are unset; the app refuses to start with only some of them set.
+    # PAYPAL_API_BASE and PAYPAL_IPN_VERIFY_URL are PayPal's live addresses by default
+    # (sandbox: https://api-m.sandbox.paypal.com, https://ipnpb.sandbox.paypal.com/cgi-bin/webscr).
+    PAYPAL_CLIENT_ID = _env("PAYPAL_CLIENT_ID")
+    PAYPAL_CLIENT_SECRET = _env("PAYPAL_CLIENT_SECRET")
+    PAYPAL_WEBHOOK_ID = _env("PAYPAL_WEBHOOK_ID")
+    PAYPAL_RECEIVER_EMAIL = _env("PAYPAL_RECEIVER_EMAIL")
+    PAYPAL_API_BASE = _env("PAYPAL_API_BASE", "https://api-m.paypal.com")
+    PAYPAL_JS_URL = _env("PAYPAL_JS_URL", "https://www.paypal.com/sdk/js")
+    PAYPAL_IPN_VERIFY_URL = _env("PAYPAL_IPN_VERIFY_URL", "https://ipnpb.paypal.com/cgi-bin/webscr")
+    PAYPAL_TIMEOUT_SECONDS = _env_int("PAYPAL_TIMEOUT_SECONDS", 20)
+    # How often the worker retries IPN messages PayPal could not validate at once.
+    PAYPAL_IPN_RETRY_INTERVAL = _env_int("PAYPAL_IPN_RETRY_INTERVAL", 120)
+
     # Checkout limits, in minor units of the drive's currency.
     DONATION_MIN_AMOUNT = _env_int("DONATION_MIN_AMOUNT", 500)
     DONATION_MAX_AMOUNT = _env_int("DONATION_MAX_AMOUNT", 2_500_000)
@@ -96,6 +111,9 @@ class Config:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # How long a monthly gift's manage link (in every receipt) stays good, seconds.
     MONTHLY_MANAGE_LINK_MAX_AGE = _env_int("MONTHLY_MANAGE_LINK_MAX_AGE", 60 * 24 * 3600)
+    # Year-end giving statements cover the calendar year (1) or a fiscal year starting
+    # in this month; fiscal year Y ends in year Y (7: July Y-1 to June Y).
+    FISCAL_YEAR_START_MONTH = _env_int("FISCAL_YEAR_START_MONTH", 1)
 
     # Widget: how long a process trusts its cached totals before re-reading them.
     # Local ledger writes invalidate at once; other processes converge within this.

@@ -4,6 +4,9 @@ processes, the worker and every CLI command have the same reactions.
 - ``gift_counted``, in the ledger's transaction: the outbox queues the receipt;
 - ``gift_refunded`` (in full) and ``gift_voided``, in the ledger's transaction: the
   outbox withdraws a receipt not sent yet;
+- ``donor_erased``, in the ledger's transaction: the outbox, the stored webhook
+  payloads, the checkout attempt log and monthly gifts drop the donor's text (a privacy request);
+  ``donors_merged``: the outbox moves the merged donor's statements;
 - ``totals_changed``, after the commit: the progress cache forgets the drive's
   figures, and metrics count the gifts that started counting;
 - monthly gifts' ``gift_changed`` and ``installment_failed``, in the writer's
@@ -14,17 +17,38 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .checkout.attempts import on_donor_erased as forget_attempt_emails
 from .emails.monthly_notices import on_gift_changed, on_installment_failed
-from .emails.outbox import on_gift_counted, on_gift_refunded, on_gift_voided
-from .ledger.signals import gift_counted, gift_refunded, gift_voided, totals_changed
+from .emails.outbox import (
+    on_donor_erased,
+    on_donors_merged,
+    on_gift_counted,
+    on_gift_refunded,
+    on_gift_voided,
+)
+from .ledger.signals import (
+    donor_erased,
+    donors_merged,
+    gift_counted,
+    gift_refunded,
+    gift_voided,
+    totals_changed,
+)
 from .ledger.totals import forget_changed_progress
+from .monthly.records import on_donor_erased as forget_monthly_donor
 from .monthly.signals import gift_changed, installment_failed
 from .observability import count_donations_recorded
+from .webhooks.privacy import on_donor_erased as scrub_stored_events
 
 LEDGER_RECEIVERS = (
     (gift_counted, on_gift_counted),
     (gift_refunded, on_gift_refunded),
     (gift_voided, on_gift_voided),
+    (donor_erased, on_donor_erased),
+    (donor_erased, scrub_stored_events),
+    (donor_erased, forget_attempt_emails),
+    (donor_erased, forget_monthly_donor),
+    (donors_merged, on_donors_merged),
     (totals_changed, forget_changed_progress),
     (totals_changed, count_donations_recorded),
 )

@@ -33,18 +33,22 @@ def error_response(status: int, message: str, field: str | None = None):
 
 def register_web(app: Flask) -> None:
     from .admin import register_admin
+    from .checkout.paypal import bp as checkout_paypal_bp
     from .checkout.views import bp as checkout_bp
     from .devmail.views import register_dev_mailbox
     from .health import bp as health_bp
     from .monthly.views import bp as monthly_bp
     from .openapi import bp as openapi_bp
+    from .webhooks.paypal import bp as paypal_webhooks_bp
     from .webhooks.views import bp as webhooks_bp
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(monthly_bp)
+    app.register_blueprint(checkout_paypal_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(paypal_webhooks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(openapi_bp)
     register_admin(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Column, Integer, MetaData, create_engine, inspect
+from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, text
 
 from config import BASE_DIR
 from donation_drive.extensions import db
@@ -113,8 +114,142 @@ def test_console_script_builds_the_schema_from_empty(tmp_path):
     assert tables_in(url) == MODEL_TABLES | {"alembic_version"}
 
 
+def check_upgrade_attaches_existing_gifts(url: str, instance: Path) -> None:
+    """0006 on a database of the previous revision with gifts in it: every gift gets
+    a donor (one per normalized email, one per gift without), and each drive's
+    donor_count becomes distinct donors while gift_count keeps what it counted."""
+    app = make_app(url, instance)
+    cli(app, "db", "upgrade", "0005")
+    engine = create_engine(url)
+    now = "2026-11-30 12:00:00+00:00"
+    drive_row = (
+        "INSERT INTO drives (id, slug, title, description, currency, goal_amount, locale, "
+        "starts_at, ends_at, accept_gifts_after_end, raised_amount, donor_count, "
+        "created_at, updated_at) VALUES (:id, :slug, 'T', '', 'USD', 100000, 'en_US', "
+        ":now, :now, false, :raised, :count, :now, :now)"
+    )
+    gift_row = (
+        "INSERT INTO donations (id, version, drive_id, amount, currency, method, status, "
+        "received_at, donor_name, donor_email, is_anonymous, entered_by, send_receipt, "
+        "fee_covered_amount, refunded_amount, disputed_amount, created_at, updated_at) "
+        "VALUES (:id, 1, :drive, :amount, 'USD', 'check', :status, :now, :name, :email, "
+        "false, 'admin', true, 0, :refunded, 0, :now, :now)"
+    )
+    gifts = [
+        # id, drive, amount, status, refunded, name, email
+        (1, 1, 1_000, "succeeded", 0, "Ada", "Ada@Example.org"),
+        (2, 1, 2_000, "succeeded", 0, None, "  ada@example.org "),
+        (3, 1, 500, "succeeded", 0, "Ada L.", "\uff21\uff24\uff21@example.org"),
+        (4, 1, 700, "succeeded", 0, None, None),
+        (5, 1, 800, "succeeded", 0, "No Email", None),
+        (6, 1, 900, "succeeded", 900, None, "gone@example.org"),  # wholly refunded
+        (7, 1, 300, "voided", 0, None, "void@example.org"),
+        (8, 2, 4_000, "succeeded", 0, None, "ada@example.org"),
+        (9, 1, 100, "pending", 0, None, "pending@example.org"),
+    ]
+    with engine.begin() as connection:
+        for drive_id, raised, count in ((1, 5_000, 5), (2, 4_000, 1)):
+            connection.execute(
+                text(drive_row),
+                {
+                    "id": drive_id,
+                    "slug": f"d{drive_id}",
+                    "now": now,
+                    "raised": raised,
+                    "count": count,
+                },
+            )
+        for id_, drive_id, amount, status, refunded, name, email in gifts:
+            connection.execute(
+                text(gift_row),
+                {
+                    "id": id_,
+                    "drive": drive_id,
+                    "amount": amount,
+                    "status": status,
+                    "refunded": refunded,
+                    "name": name,
+                    "email": email,
+                    "now": now,
+                },
+            )
+    if url.startswith("postgresql"):
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('donations_id_seq', 9)"))
+            connection.execute(text("SELECT setval('drives_id_seq', 2)"))
+
+    cli(app, "db", "upgrade")
+
+    with engine.connect() as connection:
+        donor_of = dict(connection.execute(text("SELECT id, donor_id FROM donations")).all())
+        keys = dict(connection.execute(text("SELECT id, email_key FROM donors")).all())
+        names = dict(connection.execute(text("SELECT id, name FROM donors")).all())
+        drives = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                text("SELECT id, raised_amount, donor_count, gift_count FROM drives")
+            ).all()
+        }
+        sums = {
+            (row[0], row[1]): row[2]
+            for row in connection.execute(
+                text("SELECT drive_id, donor_id, counted_amount FROM drive_donors")
+            ).all()
+        }
+    engine.dispose()
+    assert None not in donor_of.values() and len(donor_of) == 9
+    ada = donor_of[1]
+    assert donor_of[2] == donor_of[3] == donor_of[8] == ada
+    assert keys[ada] == "ada@example.org" and names[ada] == "Ada L."
+    assert donor_of[4] != donor_of[5] and keys[donor_of[4]] is None
+    assert names[donor_of[5]] == "No Email"
+    assert len(set(donor_of.values())) == 6  # ada, two without email, gone, void, pending
+    # Drive 1 counts ada, the two without email; the refunded, voided and pending don't.
+    assert drives[1] == (5_000, 3, 5)
+    assert drives[2] == (4_000, 1, 1)
+    assert sums[(1, ada)] == 3_500 and sums[(2, ada)] == 4_000
+    assert sums[(1, donor_of[6])] == 0
+    assert drift(app) == []
+
+    # The app takes it from there: a new gift from Ada's email joins her donor.
+    with app.app_context():
+        from donation_drive.ledger import DonorDetails, get_drive, record_offline_donation
+        from donation_drive.ledger.totals import check_drive_figures
+
+        gift = record_offline_donation(
+            get_drive("d1"),
+            amount=100,
+            method="cash",
+            received_at=datetime(2026, 12, 1, tzinfo=UTC),
+            entered_by="admin",
+            donor=DonorDetails(email="ADA@example.org"),
+        )
+        assert gift.donor_id == ada
+        assert check_drive_figures(1) == {} and check_drive_figures(2) == {}
+        db.session.remove()
+        db.engine.dispose()
+
+    cli(app, "db", "downgrade", "0005")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        counts = connection.execute(text("SELECT donor_count FROM drives ORDER BY id")).all()
+    engine.dispose()
+    assert [c[0] for c in counts] == [6, 1]  # back to counting gifts
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_upgrade_with_existing_gifts_attaches_donors_on_sqlite(tmp_path):
+    check_upgrade_attaches_existing_gifts(f"sqlite:///{tmp_path / 'gifts.sqlite3'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_upgrade_with_existing_gifts_attaches_donors_on_postgresql(postgres, tmp_path):
+    check_upgrade_attaches_existing_gifts(postgres.create_database(), tmp_path)
+
+
 def check_breakdown_backfill(url: str, instance: Path) -> None:
-    """Migration 0006 on a database that already has gifts: the drive breakdown it
+    """Migration 0008 on a database that already has gifts: the drive breakdown it
     builds is what the ledger's recount says, and the ledger carries on from it."""
     from datetime import UTC, datetime
 
@@ -125,7 +260,7 @@ def check_breakdown_backfill(url: str, instance: Path) -> None:
     from donation_drive.models import Donation, Drive
 
     app = make_app(url, instance)
-    cli(app, "db", "upgrade", "0005")
+    cli(app, "db", "upgrade", "0007")
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     with app.app_context():
         drive_id = db.session.execute(

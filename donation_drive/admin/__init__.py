@@ -7,6 +7,9 @@ queries:
 - ``imports/``: the CSV import (parsing, preview staged in the database, confirmation)
 - ``drives/``: drive settings, creating next year's drive
 - ``operations/``: are payments, webhooks and emails flowing
+- ``donors/``: the donor list and search, each donor's page (merge, privacy export
+  and erasure), the year-end statements button
+- ``paypal/``: PayPal's status, gifts needing a drive, refunds through PayPal
 - ``auth/``: login, server-side sessions, admin accounts (and their CLI), the
   development account
 - ``monthly/``: monthly gifts (status, recurring amount, installments, cancel, refund)
@@ -36,11 +39,13 @@ def register_admin(app: Flask) -> None:
     from .blueprint import bp
     from .donations import exports as donation_exports  # noqa: F401
     from .donations import views as donation_views  # noqa: F401
+    from .donors import views as donor_views  # noqa: F401
     from .drives import views as drive_views  # noqa: F401
     from .entry import views as entry_views  # noqa: F401
     from .imports import views as import_views  # noqa: F401
     from .monthly import views as monthly_views  # noqa: F401
     from .operations import views as operations_views  # noqa: F401
     from .overview import views as overview_views  # noqa: F401
+    from .paypal import views as paypal_views  # noqa: F401
 
     app.register_blueprint(bp)

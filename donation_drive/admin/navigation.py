@@ -24,11 +24,13 @@ class NavLink:
 NAV_LINKS = (
     NavLink("admin.overview", "Overview"),
     NavLink("admin.donations", "Donations", ("admin.donation_detail",)),
+    NavLink("admin.donors", "Donors", ("admin.donor_detail",)),
     NavLink("admin.new_donation", "Record donation"),
     NavLink("admin.import_csv", "Import"),
     NavLink("admin.drives", "Drives"),
     NavLink("admin.monthly", "Monthly gifts", ("admin.monthly_gift",)),
     NavLink("admin.operations", "Operations"),
+    NavLink("admin.paypal_status", "PayPal"),
     NavLink("dev_mailbox.index", "Dev mailbox", ("dev_mailbox.message",), dev_only=True),
 )
 

@@ -45,3 +45,19 @@ def log_attempt(
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not log a checkout attempt (%s)", outcome)
+
+
+def on_donor_erased(_app, *, erasure, **_: object) -> dict[str, int]:
+    """A privacy request: the attempt log forgets the donor's email addresses."""
+    from sqlalchemy import func, update
+
+    keys = {text.strip().casefold() for text in erasure.texts if "@" in text}
+    if not keys:
+        return {"checkout_attempts": 0}
+    cleared = db.session.execute(
+        update(PaymentAttempt)
+        .where(func.lower(func.trim(PaymentAttempt.email)).in_(sorted(keys)))
+        .values(email=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"checkout_attempts": cleared or 0}

@@ -11,19 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..models import OutboxEmail, utcnow
 
 if TYPE_CHECKING:
-    from ..ledger.signals import Gift
+    from ..ledger.signals import Erasure, Gift
 
 RECEIPT = "receipt"
 
 
 RESEND_PREFIX = "resend"
+STATEMENT = "statement"
 
 
 def receipt_key(donation_id: int) -> str:
@@ -59,6 +60,45 @@ def queue_receipt(gift: Gift) -> bool:
     )
 
 
+def statement_key(period: str, donor_id: int, copy: int = 0) -> str:
+    """The key of a donor's statement for a period (``copy`` > 0: an asked-for resend)."""
+    key = f"{STATEMENT}:{period}:{donor_id}"
+    return f"{key}:{RESEND_PREFIX}:{copy}" if copy else key
+
+
+def queue_statement(
+    *,
+    donor_id: int,
+    period: str,
+    to_address: str,
+    pdf: bytes,
+    filename: str,
+    copy: int = 0,
+    requested_by: str | None = None,
+) -> bool:
+    """Queue a year-end statement with its PDF, once per (period, donor, copy): True
+    when a row was added, False when that statement was queued before (sent or not).
+    The caller commits."""
+    return insert_ignoring_duplicates(
+        OutboxEmail.__table__,
+        {
+            "dedupe_key": statement_key(period, donor_id, copy),
+            "kind": STATEMENT,
+            "donor_id": donor_id,
+            "period": period,
+            "to_address": to_address,
+            "attachment": pdf,
+            "attachment_name": filename,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "requested_by": requested_by,
+            "created_at": utcnow(),
+        },
+        ["dedupe_key"],
+    )
+
+
 def cancel_unsent_receipts(donation_id: int, reason: str) -> int:
     """Withdraw receipts not yet sent (a refund or void came first)."""
     result = db.session.execute(
@@ -88,3 +128,38 @@ def on_gift_refunded(_app: Flask, *, gift: Gift, in_full: bool, **_: object) -> 
 
 def on_gift_voided(_app: Flask, *, gift: Gift, **_: object) -> None:
     cancel_unsent_receipts(gift.donation_id, "donation voided")
+
+
+ERASED_ADDRESS = "[erased]"
+
+
+def on_donor_erased(_app: Flask, *, erasure: Erasure, **_: object) -> dict[str, int]:
+    """A privacy request: every email to the donor loses its address and PDF (the row,
+    its kind and dates stay as the record of what was sent); unsent ones are withdrawn."""
+    about = or_(
+        OutboxEmail.donor_id.in_(erasure.donor_ids),
+        OutboxEmail.donation_id.in_(erasure.donation_ids),
+    )
+    db.session.execute(
+        update(OutboxEmail)
+        .where(about, OutboxEmail.status == "pending")
+        .values(status="canceled", last_error="the donor's data was erased on request")
+        .execution_options(synchronize_session=False)
+    )
+    cleared = db.session.execute(
+        update(OutboxEmail)
+        .where(about)
+        .values(to_address=ERASED_ADDRESS, attachment=None, attachment_name=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"emails": cleared or 0}
+
+
+def on_donors_merged(_app: Flask, *, kept_id: int, merged_id: int, **_: object) -> None:
+    """The merged donor's statements belong to the kept donor now."""
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.donor_id == merged_id)
+        .values(donor_id=kept_id)
+        .execution_options(synchronize_session=False)
+    )

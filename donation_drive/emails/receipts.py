@@ -111,6 +111,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
         "goal": format_money(progress.goal_amount, progress.currency, locale, whole=True),
         "percent": format_percent(progress.percent, locale),
         "donor_count": progress.donor_count,
+        "gift_count": progress.gift_count,
         # An installment of a monthly gift: its amount and the donor's manage link.
         "monthly": monthly_receipt_context(donation.reference, donation.provider),
     }

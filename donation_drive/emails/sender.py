@@ -25,12 +25,13 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..leases import worker_id
-from ..models import Donation, OutboxEmail, utcnow
+from ..models import Donation, Donor, OutboxEmail, utcnow
 from ..observability import count_email_failure
 from .headers import InvalidRecipient
 from .monthly_notices import NOTICE_KINDS, compose_notice
-from .outbox import RECEIPT
+from .outbox import RECEIPT, STATEMENT
 from .receipts import compose_receipt, envelope_from, reason_not_to_send
+from .statements import compose_statement, reason_not_to_send_statement
 from .transport import (
     ConnectionFailure,
     DeliveryFailure,
@@ -174,6 +175,17 @@ class _Run:
         )
         if email.kind in NOTICE_KINDS:
             self._deliver(email_id, attempts, lambda: compose_notice(email, now=self.clock()))
+            return
+        if email.kind == STATEMENT:
+            reason = reason_not_to_send_statement(email)
+            if reason is not None:
+                self._finish(email_id, status="canceled", last_error=reason)
+                self.report.canceled += 1
+                return
+            donor = db.session.get(Donor, email.donor_id) if email.donor_id else None
+            self._deliver(
+                email_id, attempts, lambda: compose_statement(email, donor, now=self.clock())
+            )
             return
         if email.kind != RECEIPT:
             self._give_up(email_id, f"unknown kind of email {email.kind!r}")

@@ -28,17 +28,21 @@ from .provider_payments import ProviderPayment, RecordResult, record_provider_pa
 from .schedule import DriveState, Schedule, current_drive, schedule_of
 from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_changed
 from .totals import (
+    DriveFigures,
     Progress,
     cached_progress,
+    check_drive_figures,
     drive_progress,
     invalidate_progress,
     recount_drive,
+    recount_drive_figures,
 )
 from .transactions import AlsoWrite, find_provider_donation
 
 __all__ = [
     "AlsoWrite",
     "DonorDetails",
+    "DriveFigures",
     "DriveKey",
     "DriveState",
     "Gift",
@@ -50,6 +54,7 @@ __all__ = [
     "apply_provider_refund",
     "attach_provider_ref",
     "cached_progress",
+    "check_drive_figures",
     "create_drive",
     "create_pending_card_donation",
     "current_drive",
@@ -66,6 +71,7 @@ __all__ = [
     "record_offline_donation",
     "record_provider_payment",
     "recount_drive",
+    "recount_drive_figures",
     "refund_offline_donation",
     "schedule_of",
     "totals_changed",

@@ -9,7 +9,8 @@ from datetime import datetime
 from flask import current_app
 
 from ..errors import Conflict, InvalidInput
-from ..models import OFFLINE_METHODS, Donation, Method, Status
+from ..models import OFFLINE_METHODS, Donation, Method, Status, normalize_email
+from .donors import donor_for
 from .signals import Gift, gift_refunded, gift_voided
 from .transactions import (
     apply_change,
@@ -27,6 +28,7 @@ DISPUTE_HOLDS_FUNDS = {
     "under_review",
     "warning_under_review",
     "lost",
+    "reversed",  # PayPal: a reversal (chargeback) took the money back, until cancelled
 }
 DISPUTE_FINAL = {"won", "lost", "warning_closed"}
 
@@ -222,6 +224,13 @@ def update_offline_donation(donation_id: int, *, actor: str, **changes: object) 
             if old != value:
                 diff[key] = {"from": _jsonable(old), "to": _jsonable(value)}
                 setattr(donation, key, value)
+        if "donor_email" in diff and normalize_email(
+            diff["donor_email"]["from"]
+        ) != normalize_email(donation.donor_email):
+            # Another email is another donor: the gift moves to them (its drive's
+            # donor count follows in apply_change).
+            donation.donor_id = donor_for(donation.donor_email, donation.donor_name)
+            diff["donor_id"] = {"from": before.donor_id, "to": donation.donor_id}
         if diff:
             apply_change(donation, before, actor=actor, action="edited", details=diff)
         return donation

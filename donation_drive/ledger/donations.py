@@ -13,8 +13,10 @@ from datetime import datetime
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import OFFLINE_METHODS, Donation, Drive, Method, Status, utcnow
+from .donors import donor_for
 from .signals import Gift
 from .transactions import (
+    NOT_COUNTED,
     announce_counted,
     apply_change,
     find_provider_donation,
@@ -93,11 +95,12 @@ def record_offline_donation(
     )
 
     def work() -> Donation:
+        donation.donor_id = donor_for(donation.donor_email, donation.donor_name)
         db.session.add(donation)
         db.session.flush()
         apply_change(
             donation,
-            (0, 0),
+            NOT_COUNTED,
             actor=entered_by,
             action="recorded",
             details={"method": method, "amount": donation.amount},
@@ -115,14 +118,18 @@ def create_pending_card_donation(
     donor: DonorDetails,
     provider: str,
     fee_covered_amount: int = 0,
+    method: str = Method.CARD,
 ) -> Donation:
-    """A card donation started at checkout; it counts only once the provider says paid."""
+    """A donation started at checkout (by card, or ``method`` paypal for PayPal's
+    button); it counts only once the provider says paid."""
+    if method not in (Method.CARD, Method.PAYPAL):
+        raise InvalidInput("a checkout gift is by card or PayPal", "method")
     donor = donor.cleaned()
     donation = _new_donation(
         drive_id=drive.id,
         amount=check_minor_units(amount),
         currency=drive.currency,
-        method=Method.CARD,
+        method=method,
         status=Status.PENDING,
         received_at=utcnow(),
         **donor.as_columns(),
@@ -132,11 +139,12 @@ def create_pending_card_donation(
     )
 
     def work() -> Donation:
+        donation.donor_id = donor_for(donation.donor_email, donation.donor_name)
         db.session.add(donation)
         db.session.flush()
         apply_change(
             donation,
-            (0, 0),
+            NOT_COUNTED,
             actor="checkout",
             action="checkout_started",
             details={"amount": donation.amount},

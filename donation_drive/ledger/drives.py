@@ -83,6 +83,7 @@ def create_drive(
         accept_gifts_after_end=bool(accept_gifts_after_end),
         raised_amount=0,
         donor_count=0,
+        gift_count=0,
     )
     if ends_at <= starts_at:
         raise InvalidInput("the drive must end after it starts", "ends_at")

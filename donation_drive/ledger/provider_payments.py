@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Donation, Drive, Method, Status, counted_amount, utcnow
 from .breakdown import Share, move_gift
 from .donations import DonorDetails
+from .donors import donor_for
 from .drives import DriveKey
 from .signals import Gift
 from .transactions import AlsoWrite, announce_counted, audit, in_transaction, move_drive_totals
@@ -86,6 +87,8 @@ _STATE = select(
     _c.method,
     _c.provider,
     _c.donor_email,
+    _c.donor_name,
+    _c.donor_id,
     _c.send_receipt,
 )
 _BY_KEY = _STATE.where(
@@ -162,6 +165,10 @@ def record_provider_payment(
     }
 
     def work() -> RecordResult:
+        # A gift with an email finds its donor first; one without gets a donor of its
+        # own only once it is known to be new (a replay must not make another).
+        email = new_row["donor_email"]
+        new_row["donor_id"] = donor_for(email, new_row["donor_name"]) if email else None
         result = _write(payment, new_row, actor)
         if also_write is not None:
             also_write()
@@ -194,9 +201,25 @@ def _write(payment: ProviderPayment, new_row: dict, actor: str) -> RecordResult:
     return _count_pending(row, new_row, actor)
 
 
+_SET_DONOR = (
+    update(_DONATIONS)
+    .where(_c.id == bindparam("donation_id"))
+    .values(donor_id=bindparam("new_donor_id"))
+)
+
+
+def _attach_own_donor(donation_id: int, email: str | None, name: str | None) -> int:
+    donor_id = donor_for(email, name)
+    db.session.execute(_SET_DONOR, {"donation_id": donation_id, "new_donor_id": donor_id})
+    return donor_id
+
+
 def _count_new(donation_id: int, new_row: dict, actor: str) -> RecordResult:
     amount = new_row["amount"]
-    move_drive_totals(new_row["drive_id"], amount, 1)
+    donor_id = new_row["donor_id"]
+    if donor_id is None:
+        donor_id = _attach_own_donor(donation_id, None, new_row["donor_name"])
+    move_drive_totals(new_row["drive_id"], amount, 1, donor_id=donor_id)
     move_gift(new_row["drive_id"], None, Share(new_row["method"], new_row["received_at"], amount))
     audit(
         donation_id,
@@ -254,7 +277,10 @@ def _count_pending(row, new_row: dict, actor: str) -> RecordResult:
         raise StaleDataError(f"donation {row.id} changed while its payment was recorded")
     before = counted_amount(row.status, row.amount, row.refunded_amount, row.disputed_amount)
     after = counted_amount(Status.SUCCEEDED, amount, refunded, disputed)
-    move_drive_totals(row.drive_id, after - before, (after > 0) - (before > 0))
+    donor_id = row.donor_id
+    if donor_id is None:  # a row written before donors, or around the ledger
+        donor_id = _attach_own_donor(row.id, row.donor_email, row.donor_name)
+    move_drive_totals(row.drive_id, after - before, (after > 0) - (before > 0), donor_id=donor_id)
     # Settled rows returned above: this one counted nothing before.
     move_gift(row.drive_id, None, Share(row.method, new_row["received_at"], after))
     audit(

@@ -4,7 +4,8 @@ they subscribe, and ``create_app`` connects them (``donation_drive.subscriptions
 
 Every signal is sent with the Flask app as its sender. Two kinds:
 
-- **In the transaction** (``gift_counted``, ``gift_refunded``, ``gift_voided``): sent
+- **In the transaction** (``gift_counted``, ``gift_refunded``, ``gift_voided``,
+  ``donor_erased``, ``donors_merged``): sent
   after the change is written and before the commit. A receiver writes through
   ``db.session``; its rows commit or roll back with the change, and are written
   again if the ledger retries the transaction. So a receiver does nothing that
@@ -34,6 +35,18 @@ gift_refunded = _signals.signal(
 gift_voided = _signals.signal(
     "gift-voided",
     doc="In the transaction: ``gift``, an offline entry, was withdrawn.",
+)
+donor_erased = _signals.signal(
+    "donor-erased",
+    doc=(
+        "In the transaction: a privacy request erased donor ``erasure`` (an Erasure): "
+        "each module removes the donor's text from its own rows (the outbox its emails "
+        "and their PDFs, webhook intake its stored payloads)."
+    ),
+)
+donors_merged = _signals.signal(
+    "donors-merged",
+    doc="In the transaction: donor ``merged_id`` became part of ``kept_id``.",
 )
 totals_changed = _signals.signal(
     "totals-changed",
@@ -70,3 +83,13 @@ class Gift:
             donor_email=donation.donor_email,
             send_receipt=donation.send_receipt,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What a privacy request erased: the donor (and donors merged into them), their
+    gifts, and the text that was held (so receivers can find it in their own rows)."""
+
+    donor_ids: tuple[int, ...]
+    donation_ids: tuple[int, ...]
+    texts: tuple[str, ...]  # emails, names, messages as they were held

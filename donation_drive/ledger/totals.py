@@ -13,13 +13,14 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from ..errors import UnknownDrive
 from ..extensions import db
-from ..models import Donation, Drive, Status, utcnow
+from ..models import Donation, Drive, DriveDonor, Status, utcnow
 from .schedule import Schedule, drive_schedule
 
 
@@ -31,7 +32,8 @@ class Progress:
     locale: str
     goal_amount: int
     raised_amount: int
-    donor_count: int
+    donor_count: int  # distinct donors whose gifts to the drive count
+    gift_count: int  # gifts that count (succeeded, not wholly refunded or disputed)
     starts_at: datetime
     ends_at: datetime
     # Where the drive stood when the figures were read: cached with them, so the
@@ -59,6 +61,7 @@ class Progress:
             "goal_amount": self.goal_amount,
             "raised_amount": self.raised_amount,
             "donor_count": self.donor_count,
+            "gift_count": self.gift_count,
             "percent": self.percent,
             "ends_at": self.ends_at.isoformat(),
             "starts_at": self.starts_at.isoformat(),
@@ -149,6 +152,7 @@ _PROGRESS_COLUMNS = (
     Drive.goal_amount,
     Drive.raised_amount,
     Drive.donor_count,
+    Drive.gift_count,
     Drive.starts_at,
     Drive.ends_at,
     Drive.accept_gifts_after_end,
@@ -180,6 +184,7 @@ def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
         goal_amount=row.goal_amount,
         raised_amount=row.raised_amount,
         donor_count=row.donor_count,
+        gift_count=row.gift_count,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         schedule=drive_schedule(row.starts_at, row.ends_at, row.accept_gifts_after_end, utcnow()),
@@ -188,17 +193,77 @@ def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
     return progress
 
 
-def recount_drive(drive_id: int) -> tuple[int, int]:
-    """Recompute (raised_amount, donor_count) from the donation rows themselves.
+class DriveFigures(NamedTuple):
+    raised_amount: int
+    donor_count: int
+    gift_count: int
 
-    Used to check the running aggregate (tests, reconciliation), never to serve it.
+
+def recount_drive_figures(drive_id: int) -> DriveFigures:
+    """Recompute a drive's raised amount, donor count and gift count from the
+    donation rows themselves (a gift with no donor row is a donor of its own).
+
+    Used to check the running aggregate (tests, ``check_drive_figures``), never to
+    serve it.
     """
     net = Donation.amount - Donation.refunded_amount - Donation.disputed_amount
     row = db.session.execute(
-        select(func.coalesce(func.sum(net), 0), func.count(Donation.id)).where(
+        select(
+            func.coalesce(func.sum(net), 0),
+            func.count(Donation.id),
+            func.count(distinct(Donation.donor_id)),
+            func.count(Donation.id) - func.count(Donation.donor_id),
+        ).where(
             Donation.drive_id == drive_id,
             Donation.status == Status.SUCCEEDED,
             net > 0,
         )
     ).one()
-    return int(row[0]), int(row[1])
+    return DriveFigures(int(row[0]), int(row[2]) + int(row[3]), int(row[1]))
+
+
+def recount_drive(drive_id: int) -> tuple[int, int]:
+    """(raised_amount, donor_count) recomputed from the donation rows."""
+    figures = recount_drive_figures(drive_id)
+    return figures.raised_amount, figures.donor_count
+
+
+def check_drive_figures(drive_id: int) -> dict[str, tuple[int, int]]:
+    """Where the running figures of a drive differ from a recount: {figure: (kept,
+    recounted)}, empty when they agree. ``donor_sums`` compares the per-donor sums
+    (``drive_donors``) with the gifts too."""
+    kept = db.session.execute(
+        select(Drive.raised_amount, Drive.donor_count, Drive.gift_count).where(Drive.id == drive_id)
+    ).one()
+    recounted = recount_drive_figures(drive_id)
+    differences = {
+        name: (int(have), int(want))
+        for name, have, want in zip(DriveFigures._fields, kept, recounted, strict=True)
+        if have != want
+    }
+    counted = case((and_(Donation.status == Status.SUCCEEDED, _NET > 0), _NET), else_=literal(0))
+    per_donor = dict(
+        db.session.execute(
+            select(Donation.donor_id, func.sum(counted))
+            .where(Donation.drive_id == drive_id, Donation.donor_id.is_not(None))
+            .group_by(Donation.donor_id)
+        ).all()
+    )
+    sums = dict(
+        db.session.execute(
+            select(DriveDonor.donor_id, DriveDonor.counted_amount).where(
+                DriveDonor.drive_id == drive_id
+            )
+        ).all()
+    )
+    wrong = sum(
+        1
+        for donor_id in per_donor.keys() | sums.keys()
+        if int(per_donor.get(donor_id) or 0) != int(sums.get(donor_id) or 0)
+    )
+    if wrong:
+        differences["donor_sums"] = (wrong, 0)
+    return differences
+
+
+_NET = Donation.amount - Donation.refunded_amount - Donation.disputed_amount

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
@@ -18,7 +18,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incr
 from ..database import is_database_busy
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Donation, DonationEvent, Drive
+from ..models import Donation, DonationEvent, Drive, DriveDonor
 from . import breakdown
 from .signals import Gift, gift_counted, totals_changed
 
@@ -50,10 +50,12 @@ def _retrying(attempts: int) -> Retrying:
 
 @dataclass
 class _Attempt:
-    """What the open attempt changed: {drive id: [amount delta, donor count delta]},
-    and per drive the payment method of each gift it made count."""
+    """What the open attempt changed: {drive id: [amount delta, gift count delta,
+    donor count delta of gifts with no donor row]}, {(drive id, donor id): amount
+    delta}, and per drive the payment method of each gift it made count."""
 
     totals: dict[int, list[int]] = field(default_factory=dict)
+    donors: dict[tuple[int, int], int] = field(default_factory=dict)
     counted: dict[int, list[str]] = field(default_factory=dict)
 
 
@@ -91,7 +93,7 @@ def _commit_once(work: Callable[[], T]) -> tuple[T, _Attempt]:
     try:
         result = work()
         breakdown.write_queued()  # the drive's breakdown rows, then its totals row
-        _write_queued_totals(attempt.totals)
+        _write_queued_totals(attempt)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -115,25 +117,79 @@ _MOVE_TOTALS = (
     .where(_DRIVES.c.id == bindparam("drive_id"))
     .values(
         raised_amount=_DRIVES.c.raised_amount + bindparam("delta"),
-        donor_count=_DRIVES.c.donor_count + bindparam("count_delta"),
+        donor_count=_DRIVES.c.donor_count + bindparam("donor_delta"),
+        gift_count=_DRIVES.c.gift_count + bindparam("gift_delta"),
     )
 )
+_DRIVE_DONORS = DriveDonor.__table__
+_MOVE_DONOR_SUM = (
+    update(_DRIVE_DONORS)
+    .where(
+        _DRIVE_DONORS.c.drive_id == bindparam("b_drive_id"),
+        _DRIVE_DONORS.c.donor_id == bindparam("b_donor_id"),
+    )
+    .values(counted_amount=_DRIVE_DONORS.c.counted_amount + bindparam("b_delta"))
+    .returning(_DRIVE_DONORS.c.counted_amount)
+)
+# A donor's first gift to a drive. Two first gifts at once: the second INSERT fails
+# on the primary key and its transaction is retried, then finds the row.
+_NEW_DONOR_SUM = insert(_DRIVE_DONORS)
 
 
-def move_drive_totals(drive_id: int, delta: int, count_delta: int) -> None:
-    """Change a drive's running totals when the current ledger transaction commits."""
-    moved = _open_attempt("drive totals move").totals.setdefault(drive_id, [0, 0])
+def move_drive_totals(drive_id: int, delta: int, gift_delta: int, *, donor_id: int | None) -> None:
+    """Change a drive's running totals when the current ledger transaction commits:
+    its raised amount by ``delta``, its gift count by ``gift_delta``, and what
+    ``donor_id`` gave it by ``delta`` (the donor count follows whether that sum is
+    above zero). A gift with no donor row (one seeded around the ledger) counts as
+    its own donor."""
+    attempt = _open_attempt("drive totals move")
+    moved = attempt.totals.setdefault(drive_id, [0, 0, 0])
     moved[0] += delta
-    moved[1] += count_delta
+    moved[1] += gift_delta
+    if donor_id is None:
+        moved[2] += gift_delta
+    elif delta:
+        key = (drive_id, donor_id)
+        attempt.donors[key] = attempt.donors.get(key, 0) + delta
 
 
-def _write_queued_totals(queued: dict[int, list[int]]) -> None:
-    db.session.flush()  # the ORM's pending rows first: the drive row stays last
-    for drive_id in sorted(queued):  # one order for all writers: no lock cycles
-        delta, count_delta = queued[drive_id]
-        if delta or count_delta:
+def move_donor_sum(drive_id: int, donor_id: int, delta: int) -> None:
+    """Move what ``donor_id`` gave ``drive_id`` (a merge moves gifts between donors),
+    leaving the drive's raised amount and gift count; its donor count follows."""
+    attempt = _open_attempt("donor sums move")
+    attempt.totals.setdefault(drive_id, [0, 0, 0])
+    key = (drive_id, donor_id)
+    attempt.donors[key] = attempt.donors.get(key, 0) + delta
+
+
+def _write_queued_totals(attempt: _Attempt) -> None:
+    db.session.flush()  # the ORM's pending rows first: the drive rows stay last
+    queued = attempt.totals
+    for (drive_id, donor_id), delta in sorted(attempt.donors.items()):  # one lock order
+        if not delta:
+            continue
+        after = db.session.execute(
+            _MOVE_DONOR_SUM, {"b_drive_id": drive_id, "b_donor_id": donor_id, "b_delta": delta}
+        ).scalar()
+        if after is None:
             db.session.execute(
-                _MOVE_TOTALS, {"drive_id": drive_id, "delta": delta, "count_delta": count_delta}
+                _NEW_DONOR_SUM,
+                {"drive_id": drive_id, "donor_id": donor_id, "counted_amount": delta},
+            )
+            after = delta
+        before = after - delta
+        queued.setdefault(drive_id, [0, 0, 0])[2] += (after > 0) - (before > 0)
+    for drive_id in sorted(queued):  # one order for all writers: no lock cycles
+        delta, gift_delta, donor_delta = queued[drive_id]
+        if delta or gift_delta or donor_delta:
+            db.session.execute(
+                _MOVE_TOTALS,
+                {
+                    "drive_id": drive_id,
+                    "delta": delta,
+                    "gift_delta": gift_delta,
+                    "donor_delta": donor_delta,
+                },
             )
 
 
@@ -163,27 +219,50 @@ def audit(
     )
 
 
-def snapshot(donation: Donation) -> tuple[int, int]:
+class Counted(NamedTuple):
+    """What a donation counted toward its drive at one moment, and for whom."""
+
+    amount: int
+    donor_id: int | None
+
+
+NOT_COUNTED = Counted(0, None)  # a row being created
+
+
+def snapshot(donation: Donation) -> Counted:
     breakdown.remember(donation)
-    counted = donation.counted_amount
-    return counted, 1 if counted > 0 else 0
+    return Counted(donation.counted_amount, donation.donor_id)
 
 
 def apply_change(
     donation: Donation,
-    before: tuple[int, int],
+    before: Counted,
     *,
     actor: str,
     action: str,
     details: dict | None = None,
 ) -> int:
-    """Move the drive's running totals (and its breakdown, ``breakdown``) by what
-    this change to an ORM-loaded donation did, and audit it."""
+    """Move the drive's running totals (the donor's share of them, and the drive's
+    breakdown, ``breakdown``) by what this change to an ORM-loaded donation did, and
+    audit it."""
     after = snapshot(donation)
-    delta, count_delta = after[0] - before[0], after[1] - before[1]
+    delta = after.amount - before.amount
     db.session.flush()  # the version check on the donation row happens here
-    move_drive_totals(donation.drive_id, delta, count_delta)
-    breakdown.move_changed(donation, before[0])
+    if before.donor_id == after.donor_id or before == NOT_COUNTED:
+        move_drive_totals(
+            donation.drive_id,
+            delta,
+            (after.amount > 0) - (before.amount > 0),
+            donor_id=after.donor_id,
+        )
+    else:  # the gift moved to another donor: out of one's sum, into the other's
+        move_drive_totals(
+            donation.drive_id, -before.amount, -(before.amount > 0), donor_id=before.donor_id
+        )
+        move_drive_totals(
+            donation.drive_id, after.amount, int(after.amount > 0), donor_id=after.donor_id
+        )
+    breakdown.move_changed(donation, before.amount)
     audit(donation.id, actor=actor, action=action, amount_delta=delta, details=details)
     return delta
 

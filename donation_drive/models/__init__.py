@@ -2,6 +2,7 @@
 
 from .breakdown import DriveAmountCount, DriveHourTotal
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
+from .donor import Donor, DonorEvent, DriveDonor, normalize_email
 from .drive import Drive
 from .monthly import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent
 from .operations import (
@@ -14,6 +15,7 @@ from .operations import (
     ReconcileRun,
     WebhookEvent,
 )
+from .paypal import PayPalAdjustment
 from .staged_import import StagedImport
 from .types import UTCDateTime, utcnow
 
@@ -23,8 +25,11 @@ __all__ = [
     "AdminUser",
     "Donation",
     "DonationEvent",
+    "Donor",
+    "DonorEvent",
     "Drive",
     "DriveAmountCount",
+    "DriveDonor",
     "DriveHourTotal",
     "GiftStatus",
     "Interval",
@@ -33,6 +38,7 @@ __all__ = [
     "MonthlyGift",
     "MonthlyGiftEvent",
     "OutboxEmail",
+    "PayPalAdjustment",
     "PaymentAttempt",
     "ReconcileFinding",
     "ReconcileRun",
@@ -41,5 +47,6 @@ __all__ = [
     "UTCDateTime",
     "WebhookEvent",
     "counted_amount",
+    "normalize_email",
     "utcnow",
 ]

@@ -12,9 +12,12 @@ from .types import UTCDateTime, utcnow
 class Drive(db.Model):
     """A fundraising drive: a goal in one currency over a period.
 
-    ``raised_amount`` and ``donor_count`` are a running aggregate kept by the ledger
-    in the same transaction as every donation change, so reading a drive's progress
-    is one primary-key read however many donations it has.
+    ``raised_amount``, ``donor_count`` and ``gift_count`` are a running aggregate kept
+    by the ledger in the same transaction as every donation change, so reading a
+    drive's progress is one primary-key read however many donations it has.
+    ``gift_count`` counts gifts that count toward the total (succeeded, not wholly
+    refunded); ``donor_count`` counts distinct donors whose gifts to the drive still
+    count (``models.donor.DriveDonor`` above zero).
 
     ``accept_gifts_after_end`` keeps the checkout open once the drive has ended; the
     gifts still count toward this drive (the rule: ``ledger.schedule``).
@@ -40,6 +43,7 @@ class Drive(db.Model):
     )
     raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     donor_count: Mapped[int] = mapped_column(Integer, default=0)
+    gift_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

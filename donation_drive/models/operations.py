@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -52,6 +53,7 @@ class OutboxEmail(db.Model):
     __table_args__ = (
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
         Index("ix_outbox_emails_donation", "donation_id"),
+        Index("ix_outbox_emails_donor", "donor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +61,12 @@ class OutboxEmail(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donations.id"))
+    # A year-end statement is about a donor and a period, and carries its PDF, made
+    # when the row was queued, so what is sent is what was decided.
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"))
+    period: Mapped[str | None] = mapped_column(String(32))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
     to_address: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -81,6 +89,8 @@ class ReconcileRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose records the run read: "stripe" or "paypal" (reconcile/paypal.py).
+    provider: Mapped[str] = mapped_column(String(16), default="stripe", server_default="stripe")
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="running")

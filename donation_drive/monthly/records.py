@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import lazyload
 
 from ..database import insert_ignoring_duplicates, retry_while_busy
 from ..extensions import db
 from ..models import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent, utcnow
+
+if TYPE_CHECKING:
+    from ..ledger.signals import Erasure
 
 # Stripe's subscription statuses, as ours.
 _STATUS_OF = {
@@ -169,3 +173,21 @@ def gift_events(gift_id: int) -> list[MonthlyGiftEvent]:
             .order_by(MonthlyGiftEvent.id)
         )
     )
+
+
+def on_donor_erased(_app: object, *, erasure: Erasure, **_: object) -> dict[str, int]:
+    """A privacy request reaches monthly gifts too: the donor's name and email leave
+    every subscription row of theirs (amounts, statuses and the audit stay), and the
+    erasure is audited on each gift."""
+    emails = sorted({text.strip().casefold() for text in erasure.texts if "@" in text})
+    if not emails:
+        return {"subscriptions": 0}
+    gifts = db.session.scalars(
+        select(MonthlyGift).where(func.lower(func.trim(MonthlyGift.donor_email)).in_(emails))
+    ).all()
+    for gift in gifts:
+        gift.donor_name = None
+        gift.donor_email = ""  # NOT NULL: an empty address sends nothing
+        _audit(gift.id, "privacy request", "donor_erased")
+    db.session.flush()
+    return {"subscriptions": len(gifts)}

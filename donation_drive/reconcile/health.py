@@ -72,6 +72,7 @@ def _describe_run(run: ReconcileRun) -> dict[str, Any]:
     )
     return {
         "id": run.id,
+        "provider": run.provider,
         "status": run.status,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

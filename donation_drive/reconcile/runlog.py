@@ -73,9 +73,10 @@ class RunLog:
         self.foreign_ids: list[str] = []  # the first FOREIGN_IDS_KEPT, as examples
 
     @classmethod
-    def start(cls, *, since, dry_run: bool, heartbeat=None) -> RunLog:
+    def start(cls, *, since, dry_run: bool, heartbeat=None, provider: str = "stripe") -> RunLog:
         run = ReconcileRun(
             started_at=utcnow(),
+            provider=provider,
             since=since,
             dry_run=dry_run,
             status="running",

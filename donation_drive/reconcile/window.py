@@ -18,12 +18,15 @@ from ..extensions import db
 from ..models import Drive, ReconcileRun
 
 
-def default_since() -> datetime | None:
-    """Window start for a run with no ``since``; None means all of Stripe's history."""
+def default_since(provider: str = "stripe") -> datetime | None:
+    """Window start for a run with no ``since``; None means all of the provider's
+    history. Each provider's runs follow on from that provider's last success."""
     overlap = timedelta(seconds=current_app.config["RECONCILE_OVERLAP_SECONDS"])
     last_success = db.session.scalar(
         select(func.max(ReconcileRun.started_at)).where(
-            ReconcileRun.status == "succeeded", ReconcileRun.dry_run.is_(False)
+            ReconcileRun.status == "succeeded",
+            ReconcileRun.dry_run.is_(False),
+            ReconcileRun.provider == provider,
         )
     )
     if last_success is not None:
@@ -34,9 +37,9 @@ def default_since() -> datetime | None:
     return None
 
 
-def effective_since(requested: datetime | None) -> datetime | None:
+def effective_since(requested: datetime | None, provider: str = "stripe") -> datetime | None:
     """The window start for a run asked to look back to ``requested`` (None: default)."""
-    default = default_since()
+    default = default_since(provider)
     if requested is None or default is None:
         return default
     return min(requested, default)

@@ -7,10 +7,10 @@ Row statuses, which the admin operations page reads:
 - ``processed``: applied to the ledger; ``ignored``: nothing to do (an event type
   we do not use, a payment that is not ours). Both are final: a replay gets 200
   and changes nothing;
-- ``failed``: cannot be applied as sent (unknown drive, wrong currency). Stripe
+- ``failed``: cannot be applied as sent (unknown drive, wrong currency). The provider
   gets 200, since retrying cannot help; an admin has to look. A redelivery (from
   the Stripe Dashboard, say) tries again;
-- ``error``: could not be processed yet, or processing raised. Stripe gets a 5xx
+- ``error``: could not be processed yet, or processing raised. The provider gets a 5xx
   and delivers the event again later.
 
 ``attempts`` counts processing attempts, ``last_error`` says what went wrong.
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,8 +32,16 @@ from ..database import retry_while_busy
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
 from ..observability import count_webhook_failure
-from ..providers.stripe import PROVIDER, ProviderEvent
-from .handlers import IGNORED, PROCESSED, NotYetProcessable, UnprocessableEvent, handle_event
+from ..providers.stripe import PROVIDER
+from .handlers import (
+    IGNORED,
+    PROCESSED,
+    Handled,
+    MarkProcessed,
+    NotYetProcessable,
+    UnprocessableEvent,
+    handle_event,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +51,24 @@ FAILED = "failed"
 ERROR = "error"
 FINAL_STATES = (PROCESSED, IGNORED)
 NEEDS_ATTENTION = (FAILED, ERROR)
+
+
+class StoredEvent(Protocol):
+    """What the intake stores of any provider's event (Stripe's ``ProviderEvent``,
+    PayPal's webhook ``PayPalEvent``, an IPN message): a unique id, a type, the
+    provider's time in unix seconds (0 when unknown) and the whole payload."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+Handler = Callable[[Any, MarkProcessed], Handled]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +115,7 @@ def _store_statement(dialect: str):
     columns = ("event_id", "type", "payload", "provider_created", "received_at")
     return (
         insert.values(
-            provider=PROVIDER,
+            provider=bindparam("new_provider", type_=_EVENTS.c.provider.type),
             status=RECEIVED,
             attempts=1,
             **{
@@ -123,13 +149,14 @@ _SETTLE_UNFINISHED = (
 )
 
 
-def _store_and_claim(event: ProviderEvent) -> int | None:
+def _store_and_claim(event: StoredEvent, provider: str) -> int | None:
     """Store the event if it is new and count a processing attempt, in one statement
     that commits by itself. Returns the row's id, or None when the event was already
     settled (a replay). It is committed before any processing, so the event is kept
     whatever happens next."""
     statement = _store_statement(db.session.get_bind().dialect.name)
     values = {
+        "new_provider": provider,
         "new_event_id": event.id,
         "new_type": event.type,
         "new_payload": event.payload,
@@ -174,35 +201,39 @@ def _hold_unsettled(row_id: int) -> bool:
     return held is not None
 
 
-def receive_event(event: ProviderEvent) -> IntakeResult:
-    """Store ``event`` (once, whatever the number of deliveries) and process it.
+def receive_event(
+    event: StoredEvent, *, provider: str = PROVIDER, handle: Handler = handle_event
+) -> IntakeResult:
+    """Store ``event`` of ``provider`` (once, whatever the number of deliveries) and
+    process it with ``handle`` (Stripe's handlers by default; PayPal's webhook and IPN
+    intake pass theirs, see ``webhooks.paypal``).
 
-    Returns the HTTP status for Stripe: 200 when the event is settled (processed,
-    ignored, a replay, or failed for good) and 5xx when Stripe should deliver it
+    Returns the HTTP status for the provider: 200 when the event is settled (processed,
+    ignored, a replay, or failed for good) and 5xx when the provider should deliver it
     again. Never raises for a problem with the event itself.
     """
-    row_id = _store_and_claim(event)
+    row_id = _store_and_claim(event, provider)
     if row_id is None:
         return IntakeResult(200, "duplicate", "already processed")
     try:
         if not _hold_unsettled(row_id):
             return IntakeResult(200, "duplicate", "processed by a concurrent delivery")
-        handled = handle_event(event, lambda: _settle(row_id, PROCESSED, None, commit=False))
+        handled = handle(event, lambda: _settle(row_id, PROCESSED, None, commit=False))
     except NotYetProcessable as exc:
-        count_webhook_failure("not_yet_processable", PROVIDER)
+        count_webhook_failure("not_yet_processable", provider)
         _settle(row_id, ERROR, str(exc))
         return IntakeResult(503, ERROR, str(exc))
     except UnprocessableEvent as exc:
-        count_webhook_failure("unprocessable", PROVIDER)
+        count_webhook_failure("unprocessable", provider)
         log.warning("webhook event %s (%s) failed: %s", event.id, event.type, exc)
         _settle(row_id, FAILED, str(exc))
         return IntakeResult(200, FAILED, str(exc))
-    except Exception as exc:  # a database error, a bug: keep the event, let Stripe retry
+    except Exception as exc:  # a database error, a bug: keep the event, let the provider retry
         db.session.rollback()
-        count_webhook_failure("processing_error", PROVIDER)
+        count_webhook_failure("processing_error", provider)
         log.exception("webhook event %s (%s) raised", event.id, event.type)
         _settle(row_id, ERROR, f"{type(exc).__name__}: {exc}")
-        return IntakeResult(500, ERROR, "processing failed; Stripe will retry")
+        return IntakeResult(500, ERROR, "processing failed; the provider will retry")
     if not handled.settled:
         _settle(row_id, handled.status, handled.note)
     return IntakeResult(200, handled.status, handled.note)

@@ -47,7 +47,7 @@ def widget_view(progress: Progress) -> WidgetView:
     status = schedule_status(progress.schedule)
     summary = (
         f"{progress.title}: {raised} raised of {goal} goal ({percent}), "
-        f"{donors} {'donation' if donors == 1 else 'donations'}, {status.lower()}"
+        f"{donors} {'donor' if donors == 1 else 'donors'}, {status.lower()}"
     )
     return WidgetView(
         title=progress.title,

@@ -20,6 +20,7 @@ def progress(raised: int) -> Progress:
         goal_amount=10_000,
         raised_amount=raised,
         donor_count=1,
+        gift_count=1,
         starts_at=datetime(2026, 11, 15, tzinfo=UTC),
         ends_at=datetime(2026, 12, 31, tzinfo=UTC),
         schedule=Schedule(DriveState.RUNNING, days_left=30, starts_in_days=0, accepting_gifts=True),

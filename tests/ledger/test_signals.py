@@ -27,6 +27,7 @@ from donation_drive.ledger import (
     record_provider_payment,
     totals_changed,
 )
+from donation_drive.ledger.signals import donor_erased, donors_merged
 from donation_drive.models import Donation, OutboxEmail
 from donation_drive.subscriptions import LEDGER_RECEIVERS
 
@@ -67,6 +68,8 @@ def test_every_app_listens_to_the_ledger_from_its_creation(app):
         gift_refunded,
         gift_voided,
         totals_changed,
+        donor_erased,
+        donors_merged,
     }
 
 

@@ -83,7 +83,7 @@ def test_an_attempt_that_rolls_back_moves_no_totals(drive):
 
     def work() -> None:
         attempts.append(1)
-        move_drive_totals(drive.id, 1_000, 1)
+        move_drive_totals(drive.id, 1_000, 1, donor_id=None)
         if len(attempts) < 3:
             raise IntegrityError("INSERT", {}, Exception("a concurrent writer won"))
 
@@ -95,7 +95,7 @@ def test_an_attempt_that_rolls_back_moves_no_totals(drive):
 
 def test_an_attempt_that_fails_for_good_moves_no_totals(drive):
     def work() -> None:
-        move_drive_totals(drive.id, 1_000, 1)
+        move_drive_totals(drive.id, 1_000, 1, donor_id=None)
         raise ValueError("a bug")
 
     with pytest.raises(ValueError):
@@ -106,7 +106,7 @@ def test_an_attempt_that_fails_for_good_moves_no_totals(drive):
 
 def test_totals_cannot_move_outside_a_ledger_transaction(drive):
     with pytest.raises(RuntimeError, match="in_transaction"):
-        move_drive_totals(drive.id, 1_000, 1)
+        move_drive_totals(drive.id, 1_000, 1, donor_id=None)
 
 
 def test_ledger_transactions_do_not_nest(drive):

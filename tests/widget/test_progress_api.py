@@ -31,6 +31,8 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         "days_left",
         "starts_in_days",
         "accepting_gifts",
+        # Added with donor records (tests/ledger/test_donors.py).
+        "gift_count",
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"
@@ -38,6 +40,7 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
     assert body["goal_amount"] == 7_500_000
     assert body["raised_amount"] == 570_600
     assert body["donor_count"] == 2
+    assert body["gift_count"] == 2
     assert body["percent"] == 7.6
     # The drive ends at the end of Dec 31 in New York, which is Jan 1 04:59 UTC.
     ends_at = datetime.fromisoformat(body["ends_at"])
@@ -45,6 +48,23 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
     assert ends_at == drive.ends_at
     assert (ends_at.year, ends_at.month, ends_at.day, ends_at.hour) == (2027, 1, 1, 4)
     assert datetime.fromisoformat(body["starts_at"]) == drive.starts_at
+
+
+def test_donor_count_is_distinct_donors_and_gift_count_is_gifts(client, drive, give):
+    give(1_000, email="Reader@example.org", name="Reader")
+    give(2_000, email=" reader@EXAMPLE.org")
+    give(500, email="other@example.org")
+    refunded = give(700, email="gone@example.org")
+    from donation_drive.ledger import refund_offline_donation
+
+    refund_offline_donation(refunded.id, amount=700, reason="asked", actor="test")
+
+    body = client.get(URL).get_json()
+
+    assert (body["raised_amount"], body["donor_count"], body["gift_count"]) == (3_500, 2, 3)
+    widget = client.get("/widget/eoy").get_data(as_text=True)
+    assert "2 donors" in widget
+    assert "2 donors" in client.get("/widget/eoy.svg").get_data(as_text=True)
 
 
 def test_amounts_are_integers_of_minor_units_never_floats(client, drive, give):

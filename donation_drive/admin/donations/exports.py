@@ -43,6 +43,7 @@ COLUMNS = (
     Donation.provider_ref,
     Donation.entered_by,
     Donation.void_reason,
+    Donation.donor_id,
 )
 
 HEADER = (
@@ -68,6 +69,9 @@ HEADER = (
     "provider_ref",
     "entered_by",
     "void_reason",
+    # One row per gift; rows with the same donor_id are one donor (count distinct
+    # donor ids for donors, rows for gifts).
+    "donor_id",
 )
 
 
@@ -135,6 +139,7 @@ def _row_writer(tz, amount: Callable[[int], str]) -> Callable[[Any], tuple]:
             _safe(row.provider_ref),
             _safe(row.entered_by),
             _safe(row.void_reason),
+            row.donor_id,
         )
 
     return cells

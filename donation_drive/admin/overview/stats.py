@@ -173,7 +173,7 @@ def drive_overview(drive: Drive, tz: tzinfo, now: datetime | None = None) -> Dri
     by_method = method_totals(drive.id)
     counted_gifts = sum(t.count for t in by_method)
     average = (
-        _rounded_ratio(progress.raised_amount, progress.donor_count) if progress.donor_count else 0
+        _rounded_ratio(progress.raised_amount, progress.gift_count) if progress.gift_count else 0
     )
     return DriveOverview(
         drive=drive,

@@ -86,7 +86,7 @@
     box.appendChild(bar);
     var n = data.donor_count;
     box.appendChild(el("p", "m", data.percent + "% \u00b7 " + n +
-      (n === 1 ? " donation" : " donations") + " \u00b7 " + status(data)));
+      (n === 1 ? " donor" : " donors") + " \u00b7 " + status(data)));
     var link = el("a", "", "Donate");
     link.href = base + "/donate/" + encodeURIComponent(data.slug);
     box.appendChild(link);

@@ -1,8 +1,8 @@
 """drive breakdown: counted money per (drive, UTC hour, method) and per (drive,
 amount), kept by the ledger; folded (lower-case) search indexes on donations
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 00:15:00
 
 The two tables are filled from the existing donations by one INSERT ... SELECT each,
@@ -19,8 +19,8 @@ from alembic import op
 import donation_drive.models.types
 
 # revision identifiers, used by Alembic.
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
