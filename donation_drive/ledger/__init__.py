@@ -30,10 +30,8 @@ from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_chan
 from .totals import (
     DriveFigures,
     Progress,
-    cached_progress,
     check_drive_figures,
     drive_progress,
-    invalidate_progress,
     recount_drive,
     recount_drive_figures,
 )
@@ -53,7 +51,6 @@ __all__ = [
     "apply_provider_dispute",
     "apply_provider_refund",
     "attach_provider_ref",
-    "cached_progress",
     "check_drive_figures",
     "create_drive",
     "create_pending_card_donation",
@@ -65,7 +62,6 @@ __all__ = [
     "gift_counted",
     "gift_refunded",
     "gift_voided",
-    "invalidate_progress",
     "list_drives",
     "mark_payment_unsuccessful",
     "record_offline_donation",

@@ -1,6 +1,7 @@
 """What the widget shows, computed once from a Progress: formatted figures, the bar
-width capped at 100%, where the drive stands ("12 days left", "Starts in 3 days",
-"Ended") and the text alternative."""
+width capped at 100% while the text keeps the true percent, where the drive stands
+("12 days left", "Starts in 3 days", "Ended"), the donors, and the texts for
+assistive technology (the bar's ``aria-valuetext``, the image's description)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,15 @@ class WidgetView:
     bar_percent: float
     bar_value: str  # bar_percent as written in markup: "7.6", "100"
     donor_count: int
+    donors: str  # "12 donors"
     status: str
+    value_text: str  # "$5,706 raised of $75,000 goal (7.6%)"
     summary: str
+
+
+def donors_text(count: int) -> str:
+    """``donor_count`` in words (embed.js says the same from the JSON)."""
+    return f"{count} donor{'' if count == 1 else 's'}"
 
 
 def _days(count: int) -> str:
@@ -45,10 +53,8 @@ def widget_view(progress: Progress) -> WidgetView:
     percent = format_percent(progress.percent, progress.locale)
     donors = progress.donor_count
     status = schedule_status(progress.schedule)
-    summary = (
-        f"{progress.title}: {raised} raised of {goal} goal ({percent}), "
-        f"{donors} {'donor' if donors == 1 else 'donors'}, {status.lower()}"
-    )
+    value_text = f"{raised} raised of {goal} goal ({percent})"
+    summary = f"{progress.title}: {value_text}, {donors_text(donors)}, {status.lower()}"
     return WidgetView(
         title=progress.title,
         goal=goal,
@@ -57,6 +63,8 @@ def widget_view(progress: Progress) -> WidgetView:
         bar_percent=progress.bar_percent,
         bar_value=f"{progress.bar_percent:g}",
         donor_count=donors,
+        donors=donors_text(donors),
         status=status,
+        value_text=value_text,
         summary=summary,
     )
