@@ -54,7 +54,9 @@ def cache_headers(response: Response) -> None:
     )
     if max_age > 0:
         response.headers["X-Accel-Expires"] = f"@{int(time.time()) + max_age - 1}"
-    response.vary.add("Accept-Encoding")
+    # No Vary: the app never compresses, and a proxy keeps one copy per value of
+    # each header named there (a browser's "gzip, br" and a client's "identity"
+    # would each wait for their own refresh).
 
 
 def _representation(slug: str, mimetype: str, render: Callable[[Progress], str]) -> Response:
