@@ -15,12 +15,13 @@ ETag is a hash of the body, the same on every instance for the same figures.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..ledger import Progress, drive_progress
+from .caching import cache_headers
+from .oembed import discovery_links
 from .presentation import widget_view
 
 bp = Blueprint("widget", __name__)
@@ -33,30 +34,6 @@ def _open_to_every_origin(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
     return response
-
-
-def cache_headers(response: Response) -> None:
-    """The caching rules of every widget representation: a proxy, CDN or browser
-    may keep it ``WIDGET_MAX_AGE`` seconds and serve it stale for
-    ``WIDGET_STALE_WHILE_REVALIDATE`` more while it revalidates.
-
-    nginx counts ``max-age`` from the whole second it stored the copy in, so
-    ``max-age=1`` would keep it fresh for up to 2 s. ``X-Accel-Expires: @<epoch>``
-    (nginx only; it never passes it on) ends its copy's freshness at the end of a
-    whole second instead: at most ``WIDGET_MAX_AGE`` seconds from now. It comes
-    after Cache-Control, so nginx still reads ``stale-while-revalidate`` there.
-    """
-    config = current_app.config
-    max_age = int(config["WIDGET_MAX_AGE"])
-    response.headers["Cache-Control"] = (
-        f"public, max-age={max_age}, "
-        f"stale-while-revalidate={int(config['WIDGET_STALE_WHILE_REVALIDATE'])}"
-    )
-    if max_age > 0:
-        response.headers["X-Accel-Expires"] = f"@{int(time.time()) + max_age - 1}"
-    # No Vary: the app never compresses, and a proxy keeps one copy per value of
-    # each header named there (a browser's "gzip, br" and a client's "identity"
-    # would each wait for their own refresh).
 
 
 def _representation(slug: str, mimetype: str, render: Callable[[Progress], str]) -> Response:
@@ -80,6 +57,7 @@ def _page(progress: Progress) -> str:
         "widget/widget.html",
         view=widget_view(progress),
         donate_url=f"{base}/donate/{progress.slug}",
+        oembed_links=discovery_links(f"{base}/widget/{progress.slug}", progress.title),
     )
 
 
