@@ -35,6 +35,36 @@ class Progress:
     ends_at: datetime
     # Where the drive stood in its calendar when the figures were read.
     schedule: Schedule
+    # Goals beyond the goal (Drive's columns of the same names).
+    stretch_goal_amount: int | None = None
+    match_cap_amount: int | None = None
+    match_sponsor: str = ""
+    match_added_to_total: bool = False
+
+    @property
+    def matched_amount(self) -> int:
+        """What the match pledge adds: the raised amount, up to its cap."""
+        return min(self.raised_amount, self.match_cap_amount or 0)
+
+    @property
+    def counted_amount(self) -> int:
+        """What the widget's total and percent count: the raised amount, plus the
+        matched money when the drive says it is added (by default it is shown
+        beside, not added)."""
+        return self.raised_amount + (self.matched_amount if self.match_added_to_total else 0)
+
+    @property
+    def target_amount(self) -> int:
+        """What the bar runs toward: the goal, then the stretch goal once passed."""
+        stretch = self.stretch_goal_amount
+        if stretch and self.counted_amount >= self.goal_amount:
+            return stretch
+        return self.goal_amount
+
+    @property
+    def target_percent(self) -> float:
+        """Percent of the bar's target, to one decimal, rounded down."""
+        return (self.counted_amount * 1000 // self.target_amount) / 10
 
     @property
     def percent(self) -> float:
@@ -42,12 +72,12 @@ class Progress:
 
         Rounded down, so the widget never claims the goal is met before it is.
         """
-        return (self.raised_amount * 1000 // self.goal_amount) / 10
+        return (self.counted_amount * 1000 // self.goal_amount) / 10
 
     @property
     def bar_percent(self) -> float:
-        """How full the bar is drawn: the percentage capped at 100."""
-        return min(self.percent, 100.0)
+        """How full the bar is drawn toward its target: capped at 100."""
+        return min(self.target_percent, 100.0)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -65,6 +95,17 @@ class Progress:
             "days_left": self.schedule.days_left,
             "starts_in_days": self.schedule.starts_in_days,
             "accepting_gifts": self.schedule.accepting_gifts,
+            "stretch_goal_amount": self.stretch_goal_amount,
+            "match": None
+            if self.match_cap_amount is None
+            else {
+                "cap_amount": self.match_cap_amount,
+                "sponsor": self.match_sponsor,
+                "matched_amount": self.matched_amount,
+                "added_to_total": self.match_added_to_total,
+            },
+            "counted_amount": self.counted_amount,
+            "target_amount": self.target_amount,
         }
 
 
@@ -83,6 +124,10 @@ _PROGRESS_COLUMNS = (
     Drive.starts_at,
     Drive.ends_at,
     Drive.accept_gifts_after_end,
+    Drive.stretch_goal_amount,
+    Drive.match_cap_amount,
+    Drive.match_sponsor,
+    Drive.match_added_to_total,
 )
 
 
@@ -110,6 +155,10 @@ def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         schedule=drive_schedule(row.starts_at, row.ends_at, row.accept_gifts_after_end, utcnow()),
+        stretch_goal_amount=row.stretch_goal_amount,
+        match_cap_amount=row.match_cap_amount,
+        match_sponsor=row.match_sponsor or "",
+        match_added_to_total=bool(row.match_added_to_total),
     )
     return progress
 

@@ -191,3 +191,40 @@ def test_the_bar_animates_unless_the_reader_asked_for_reduced_motion(
         assert durations == ("0s", "0s")
     else:
         assert all(float(d.rstrip("s")) > 0 for d in durations)
+
+
+def test_both_embeds_say_the_same_about_a_stretch_goal_and_a_match(
+    browser, host_page, running_drive
+):
+    from donation_drive.ledger import update_drive
+
+    update_drive(
+        running_drive,
+        stretch_goal_amount=10_000_000,
+        match_cap_amount=500_000,
+        match_sponsor="Acme",
+    )
+    give(running_drive, 7_600_000)
+    context, page, _ = open_reader(browser, host_page)
+    try:
+        frame = page.frame_locator("iframe")
+        script = page.locator(".donation-drive-widget")
+        lines = {
+            "stretch": (
+                script.locator(".s").inner_text(),
+                frame.get_by_test_id("stretch").inner_text(),
+            ),
+            "match": (
+                script.locator(".p").inner_text(),
+                frame.get_by_test_id("match").inner_text(),
+            ),
+            "valuetext": (
+                script.get_by_role("progressbar").get_attribute("aria-valuetext"),
+                frame.get_by_role("progressbar").get_attribute("aria-valuetext"),
+            ),
+        }
+    finally:
+        context.close()
+    assert lines["stretch"] == ("Goal reached! Stretch goal: $100,000 (76%)",) * 2
+    assert lines["match"] == ("+ $5,000 matched: every gift matched up to $5,000 by Acme",) * 2
+    assert lines["valuetext"][0] == lines["valuetext"][1]

@@ -40,7 +40,9 @@
     ".track{height:16px;border-radius:8px;background:#e6e9ec;overflow:hidden}",
     ".fill{height:100%;border-radius:8px;background:#1a7f37;width:0;",
     "transition:width .6s ease-out}",
-    "@media (prefers-reduced-motion:reduce){.fill{transition:none}}",
+    ".track{display:flex}.fill{flex:none}.match{height:100%;background:#8250df;width:0;",
+    "flex:none;transition:width .6s ease-out}.x{margin:-4px 0 10px;color:#3d444d;font-size:13px}",
+    "@media (prefers-reduced-motion:reduce){.fill,.match{transition:none}}",
     ".m{margin:6px 0 10px;color:#3d444d;font-size:14px}",
     "a{display:inline-block;padding:6px 14px;border-radius:6px;background:#1a7f37;color:#fff;",
     "font-weight:600;text-decoration:none}"
@@ -93,28 +95,69 @@
     bar.setAttribute("aria-valuemin", "0");
     bar.setAttribute("aria-valuemax", "100");
     var fill = el("div", "fill");
+    var match = el("div", "match");
     bar.appendChild(fill);
+    bar.appendChild(match);
     var meta = el("p", "m");
+    var stretch = el("p", "x s");
+    var pledge = el("p", "x p");
     var link = el("a", "", "Donate");
-    [title, figures, bar, meta, link].forEach(function (node) { box.appendChild(node); });
+    [title, figures, bar, meta, stretch, pledge, link].forEach(function (node) {
+      box.appendChild(node);
+    });
     root.appendChild(box);
     return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
-             meta: meta, link: link };
+             match: match, meta: meta, stretch: stretch, pledge: pledge, link: link };
+  }
+
+  function percentOf(amount, whole) {
+    return Math.min(Math.floor(amount * 1000 / whole) / 10, 100);
+  }
+
+  function line(node, text) {
+    node.textContent = text;
+    node.hidden = !text;
   }
 
   function render(data) {
     if (!parts) { parts = build(); }
-    var raised = money(data.raised_amount, data.currency);
+    // The same figures and words as the server's widget (widget/presentation.py).
+    var raised = money(data.counted_amount, data.currency);
     var goal = money(data.goal_amount, data.currency);
-    var shown = Math.min(data.percent, 100);
+    var target = data.target_amount;
+    var shown = percentOf(data.counted_amount, target);
+    var valueText = raised + " raised of " + goal + " goal (" + data.percent + "%)";
+    var stretchText = "";
+    if (target !== data.goal_amount) {
+      var stretchPercent = Math.floor(data.counted_amount * 1000 / target) / 10;
+      stretchText = "Goal reached! Stretch goal: " + money(target, data.currency) +
+        " (" + stretchPercent + "%)";
+      valueText += ", stretch goal " + money(target, data.currency) + " (" + stretchPercent + "%)";
+    }
+    var pledgeText = "", own = shown, matched = 0, m = data.match;
+    if (m) {
+      var by = m.sponsor ? " by " + m.sponsor : "";
+      var terms = "every gift matched up to " + money(m.cap_amount, data.currency) + by;
+      var amount = money(m.matched_amount, data.currency);
+      own = percentOf(data.raised_amount, target);
+      matched = Math.min(percentOf(m.matched_amount, target), 100 - own);
+      if (m.added_to_total) {
+        pledgeText = "Includes " + amount + " matched: " + terms;
+      } else {
+        pledgeText = "+ " + amount + " matched: " + terms;
+        valueText += ", plus " + amount + " matched";
+      }
+    }
     parts.box.setAttribute("aria-label", data.title);
     parts.title.textContent = data.title;
     parts.raised.textContent = raised;
     parts.goal.textContent = goal;
     parts.bar.setAttribute("aria-valuenow", String(shown));
-    parts.bar.setAttribute("aria-valuetext",
-      raised + " raised of " + goal + " goal (" + data.percent + "%)");
-    parts.fill.style.width = shown + "%";
+    parts.bar.setAttribute("aria-valuetext", valueText);
+    parts.fill.style.width = own + "%";
+    parts.match.style.width = matched + "%";
+    line(parts.stretch, stretchText);
+    line(parts.pledge, pledgeText);
     parts.meta.textContent = data.percent + "% \u00b7 " + donors(data.donor_count) +
       " \u00b7 " + status(data);
     parts.link.href = base + "/donate/" + encodeURIComponent(data.slug);

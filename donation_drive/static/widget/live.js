@@ -25,15 +25,19 @@
       if (!from.children.length && to.textContent !== from.textContent) {
         to.textContent = from.textContent;
       }
+      to.hidden = from.hidden;
       ["aria-valuenow", "aria-valuetext"].forEach(function (name) {
         var value = from.getAttribute(name);
         if (value !== null) { to.setAttribute(name, value); }
       });
-      if (to.getAttribute("data-testid") === "fill") {
-        // Through CSSOM (allowed by the page's CSP), so the width transitions.
-        to.style.width = from.getAttribute("width");
-        to.setAttribute("width", from.getAttribute("width"));
-      }
+      ["width", "x"].forEach(function (name) {
+        var value = from.getAttribute(name);
+        if (value !== null && to.namespaceURI === "http://www.w3.org/2000/svg") {
+          // Through CSSOM too (allowed by the page's CSP), so the bar transitions.
+          to.style[name] = value;
+          to.setAttribute(name, value);
+        }
+      });
     }
   }
 

@@ -1,0 +1,39 @@
+"""drive goals beyond the goal: a stretch goal, and a match pledge (cap, sponsor, and
+whether matched money is added to the total the widget shows)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 23:58:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('drives', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('stretch_goal_amount', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('match_cap_amount', sa.BigInteger(), nullable=True))
+        batch_op.add_column(
+            sa.Column('match_sponsor', sa.String(length=200), nullable=False, server_default='')
+        )
+        batch_op.add_column(
+            sa.Column(
+                'match_added_to_total', sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('drives', schema=None) as batch_op:
+        batch_op.drop_column('match_added_to_total')
+        batch_op.drop_column('match_sponsor')
+        batch_op.drop_column('match_cap_amount')
+        batch_op.drop_column('stretch_goal_amount')
