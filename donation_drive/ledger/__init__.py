@@ -25,6 +25,7 @@ from .donations import (
 )
 from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
 from .provider_payments import ProviderPayment, RecordResult, record_provider_payment
+from .recent import RecentGift, approve_message, recent_gifts
 from .schedule import DriveState, Schedule, current_drive, schedule_of
 from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_changed
 from .totals import (
@@ -46,10 +47,12 @@ __all__ = [
     "Gift",
     "Progress",
     "ProviderPayment",
+    "RecentGift",
     "RecordResult",
     "Schedule",
     "apply_provider_dispute",
     "apply_provider_refund",
+    "approve_message",
     "attach_provider_ref",
     "check_drive_figures",
     "create_drive",
@@ -64,6 +67,7 @@ __all__ = [
     "gift_voided",
     "list_drives",
     "mark_payment_unsuccessful",
+    "recent_gifts",
     "record_offline_donation",
     "record_provider_payment",
     "recount_drive",

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from ..errors import Conflict, InvalidInput, UnknownDrive
 from ..extensions import db
 from ..models import Drive
+from .recent import MAX_SHOWN
 from .signals import totals_changed
 from .validation import check_minor_units, clean_text, validate_currency, validate_slug
 
@@ -121,6 +122,12 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
         )
     if "match_added_to_total" in changes:
         drive.match_added_to_total = bool(changes["match_added_to_total"])
+    if "recent_donors_shown" in changes:
+        shown = changes["recent_donors_shown"]
+        if isinstance(shown, bool) or not isinstance(shown, int) or not 0 <= shown <= MAX_SHOWN:
+            db.session.rollback()
+            raise InvalidInput(f"show from 0 to {MAX_SHOWN} recent donors", "recent_donors_shown")
+        drive.recent_donors_shown = shown
     if drive.stretch_goal_amount is not None and drive.stretch_goal_amount <= drive.goal_amount:
         db.session.rollback()
         raise InvalidInput("the stretch goal must be above the goal", "stretch_goal")

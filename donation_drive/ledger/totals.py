@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, distinct, func, literal, select
 from ..errors import UnknownDrive
 from ..extensions import db
 from ..models import Donation, Drive, DriveDonor, Status, utcnow
+from .recent import RecentGift, recent_gifts
 from .schedule import Schedule, drive_schedule
 
 
@@ -40,6 +41,8 @@ class Progress:
     match_cap_amount: int | None = None
     match_sponsor: str = ""
     match_added_to_total: bool = False
+    # The latest gifts, for a drive that lists recent donors (else empty).
+    recent: tuple[RecentGift, ...] = ()
 
     @property
     def matched_amount(self) -> int:
@@ -106,6 +109,7 @@ class Progress:
             },
             "counted_amount": self.counted_amount,
             "target_amount": self.target_amount,
+            "recent_donors": [gift.as_json() for gift in self.recent],
         }
 
 
@@ -128,6 +132,7 @@ _PROGRESS_COLUMNS = (
     Drive.match_cap_amount,
     Drive.match_sponsor,
     Drive.match_added_to_total,
+    Drive.recent_donors_shown,
 )
 
 
@@ -159,6 +164,7 @@ def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
         match_cap_amount=row.match_cap_amount,
         match_sponsor=row.match_sponsor or "",
         match_added_to_total=bool(row.match_added_to_total),
+        recent=recent_gifts(row.id, row.recent_donors_shown or 0),
     )
     return progress
 

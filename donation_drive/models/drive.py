@@ -51,6 +51,8 @@ class Drive(db.Model):
     match_added_to_total: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # How many of the latest gifts the widget lists (0: none, the default).
+    recent_donors_shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     donor_count: Mapped[int] = mapped_column(Integer, default=0)
     gift_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

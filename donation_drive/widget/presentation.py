@@ -29,6 +29,8 @@ class WidgetView:
     match_line: str = ""  # "+ $2,500 matched by Acme (every gift, up to $10,000)"
     fill_value: str = "0"  # the first segment's width: the donors' own money
     match_bar_value: str = "0"  # the matched segment's width, after fill_value
+    # Recent donors, for a drive that lists them: (name, amount, approved message).
+    recent: tuple[tuple[str, str, str | None], ...] = ()
 
 
 def donors_text(count: int) -> str:
@@ -105,4 +107,5 @@ def widget_view(progress: Progress) -> WidgetView:
         stretch_line=stretch_line,
         match_line=match_line,
         match_bar_value=f"{round(matched, 1):g}",
+        recent=tuple((gift.name, money(gift.amount), gift.message) for gift in progress.recent),
     )

@@ -228,3 +228,40 @@ def test_both_embeds_say_the_same_about_a_stretch_goal_and_a_match(
     assert lines["stretch"] == ("Goal reached! Stretch goal: $100,000 (76%)",) * 2
     assert lines["match"] == ("+ $5,000 matched: every gift matched up to $5,000 by Acme",) * 2
     assert lines["valuetext"][0] == lines["valuetext"][1]
+
+
+def test_recent_donors_show_as_text_and_never_run(browser, host_page, running_drive):
+    from donation_drive.ledger import (
+        DonorDetails,
+        approve_message,
+        record_offline_donation,
+        update_drive,
+    )
+
+    hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+    update_drive(running_drive, recent_donors_shown=3)
+    gift = record_offline_donation(
+        running_drive,
+        amount=2_500,
+        method="check",
+        received_at=GIVEN_AT,
+        entered_by="t",
+        donor=DonorDetails(display_name=hostile, message=hostile),
+        send_receipt=False,
+    )
+    approve_message(gift.id, actor="t")
+    context, page, _ = open_reader(browser, host_page)
+    try:
+        item = page.locator(".donation-drive-widget .rl li")
+        framed = page.frame_locator("iframe").get_by_test_id("recent")
+        texts = (item.inner_text(), framed.inner_text())
+        pwned = (
+            page.evaluate("() => window.pwned || 0"),
+            page.frames[1].evaluate("() => window.pwned || 0"),
+        )
+        images = page.locator(".donation-drive-widget img").count()
+    finally:
+        context.close()
+    assert all(text.startswith(hostile) for text in texts)
+    assert pwned == (0, 0)
+    assert images == 0

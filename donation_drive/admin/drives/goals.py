@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
 from ...amount_text import format_amount_input, parse_amount
-from ...errors import DonationDriveError
+from ...errors import DonationDriveError, InvalidInput
 from ...extensions import db
 from ...ledger import drive_progress, get_drive, update_drive
 from ..blueprint import bp
@@ -32,6 +32,12 @@ class DriveGoalsForm(FlaskForm):
     match_added_to_total = BooleanField(
         "Add the matched money to the total the widget shows",
         description="Without it (the default) the widget shows it beside the total.",
+    )
+    recent_donors_shown = StringField(
+        "Recent gifts the widget lists",
+        render_kw={"inputmode": "numeric"},
+        description="0 to 20; 0 (the default) lists none. Names are the donors' public "
+        "display names (or Anonymous); messages show once approved on the messages page.",
     )
     # Errors the ledger names by its own field names land on these inputs.
     domain_fields = {"stretch_goal": "stretch_goal", "match": "match"}
@@ -61,6 +67,7 @@ def drive_goals(slug: str):
                 "match": shown(drive.match_cap_amount),
                 "match_sponsor": drive.match_sponsor,
                 "match_added_to_total": drive.match_added_to_total,
+                "recent_donors_shown": str(drive.recent_donors_shown),
             }
         )
     elif form.validate():
@@ -73,6 +80,11 @@ def drive_goals(slug: str):
             "match_sponsor": form.match_sponsor.data or "",
             "match_added_to_total": bool(form.match_added_to_total.data),
         }
+        shown = (form.recent_donors_shown.data or "0").strip()
+        if shown.isdigit():
+            changes["recent_donors_shown"] = int(shown)
+        else:
+            errors.add(InvalidInput("a whole number from 0 to 20", "recent_donors_shown"))
         if not errors:
             try:
                 update_drive(drive, **changes)

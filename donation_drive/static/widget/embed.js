@@ -43,6 +43,8 @@
     ".track{display:flex}.fill{flex:none}.match{height:100%;background:#8250df;width:0;",
     "flex:none;transition:width .6s ease-out}.x{margin:-4px 0 10px;color:#3d444d;font-size:13px}",
     "@media (prefers-reduced-motion:reduce){.fill,.match{transition:none}}",
+    ".rl{margin:0 0 10px;padding:0;list-style:none;font-size:13px}.rl li{margin:2px 0}",
+    ".rm{display:block;color:#3d444d;font-style:italic}[hidden]{display:none!important}",
     ".m{margin:6px 0 10px;color:#3d444d;font-size:14px}",
     "a{display:inline-block;padding:6px 14px;border-radius:6px;background:#1a7f37;color:#fff;",
     "font-weight:600;text-decoration:none}"
@@ -101,13 +103,15 @@
     var meta = el("p", "m");
     var stretch = el("p", "x s");
     var pledge = el("p", "x p");
+    var recent = el("ul", "rl");
     var link = el("a", "", "Donate");
-    [title, figures, bar, meta, stretch, pledge, link].forEach(function (node) {
+    [title, figures, bar, meta, stretch, pledge, recent, link].forEach(function (node) {
       box.appendChild(node);
     });
     root.appendChild(box);
     return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
-             match: match, meta: meta, stretch: stretch, pledge: pledge, link: link };
+             match: match, meta: meta, stretch: stretch, pledge: pledge, recent: recent,
+             link: link };
   }
 
   function percentOf(amount, whole) {
@@ -158,6 +162,16 @@
     parts.match.style.width = matched + "%";
     line(parts.stretch, stretchText);
     line(parts.pledge, pledgeText);
+    // Recent donors (a drive's opt-in): names and messages only ever as text.
+    var gifts = data.recent_donors || [];
+    while (parts.recent.firstChild) { parts.recent.removeChild(parts.recent.firstChild); }
+    gifts.forEach(function (gift) {
+      var item = el("li", "", gift.name + " \u00b7 " + money(gift.amount, data.currency));
+      if (gift.message) { item.appendChild(el("q", "rm", gift.message)); }
+      parts.recent.appendChild(item);
+    });
+    parts.recent.hidden = !gifts.length;
+    parts.recent.setAttribute("aria-label", "Recent gifts");
     parts.meta.textContent = data.percent + "% \u00b7 " + donors(data.donor_count) +
       " \u00b7 " + status(data);
     parts.link.href = base + "/donate/" + encodeURIComponent(data.slug);

@@ -22,6 +22,13 @@
       var from = nodes[i];
       var to = document.querySelector('[data-live] [data-testid="' + from.getAttribute("data-testid") + '"]');
       if (!to) { continue; }
+      if (to.getAttribute("data-testid") === "recent") {
+        // The server's own escaped markup, parsed inert by DOMParser, copied over.
+        to.replaceChildren.apply(to, Array.prototype.map.call(from.childNodes, function (n) {
+          return document.importNode(n, true);
+        }));
+        continue;
+      }
       if (!from.children.length && to.textContent !== from.textContent) {
         to.textContent = from.textContent;
       }
