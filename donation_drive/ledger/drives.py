@@ -117,9 +117,7 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
             value = changes[key]
             setattr(drive, key, None if value is None else check_minor_units(value, field))
     if "match_sponsor" in changes:
-        drive.match_sponsor = (
-            clean_text(changes["match_sponsor"], "match_sponsor", max_length=200) or ""
-        )
+        drive.match_sponsor = clean_text(changes["match_sponsor"], "match_sponsor", max_length=200)
     if "match_added_to_total" in changes:
         drive.match_added_to_total = bool(changes["match_added_to_total"])
     if "recent_donors_shown" in changes:

@@ -47,7 +47,7 @@ class Drive(db.Model):
     # match_added_to_total.
     stretch_goal_amount: Mapped[int | None] = mapped_column(BigInteger)
     match_cap_amount: Mapped[int | None] = mapped_column(BigInteger)
-    match_sponsor: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    match_sponsor: Mapped[str | None] = mapped_column(String(200))
     match_added_to_total: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )

@@ -25,9 +25,7 @@ def upgrade():
     with op.batch_alter_table('drives', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stretch_goal_amount', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('match_cap_amount', sa.BigInteger(), nullable=True))
-        batch_op.add_column(
-            sa.Column('match_sponsor', sa.String(length=200), nullable=False, server_default='')
-        )
+        batch_op.add_column(sa.Column('match_sponsor', sa.String(length=200), nullable=True))
         batch_op.add_column(
             sa.Column(
                 'match_added_to_total', sa.Boolean(), nullable=False, server_default=sa.false()

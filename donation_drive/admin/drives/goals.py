@@ -65,7 +65,7 @@ def drive_goals(slug: str):
             data={
                 "stretch_goal": shown(drive.stretch_goal_amount),
                 "match": shown(drive.match_cap_amount),
-                "match_sponsor": drive.match_sponsor,
+                "match_sponsor": drive.match_sponsor or "",
                 "match_added_to_total": drive.match_added_to_total,
                 "recent_donors_shown": str(drive.recent_donors_shown),
             }
