@@ -3,8 +3,8 @@ sponsor, and whether matched money is added to the total the widget shows), and
 recent donors (how many a drive's widget shows; when an admin approved a gift's
 message for the public)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 23:58:00
 
 """
@@ -15,8 +15,8 @@ import donation_drive.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
