@@ -22,34 +22,41 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('drives', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('stretch_goal_amount', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('match_cap_amount', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('match_sponsor', sa.String(length=200), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                'match_added_to_total', sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-        batch_op.add_column(
-            sa.Column('recent_donors_shown', sa.Integer(), nullable=False, server_default='0')
-        )
-    with op.batch_alter_table('donations', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                'message_approved_at',
-                donation_drive.models.types.UTCDateTime(timezone=True),
-                nullable=True,
-            )
-        )
+    # Plain ALTER TABLE ... ADD COLUMN, not batch mode: a batch rebuild of drives and
+    # donations on SQLite drops the old copy of a table other rows point at, which
+    # fails while foreign keys are enforced (a database with gifts and donors in it).
+    op.add_column('drives', sa.Column('stretch_goal_amount', sa.BigInteger(), nullable=True))
+    op.add_column('drives', sa.Column('match_cap_amount', sa.BigInteger(), nullable=True))
+    op.add_column('drives', sa.Column('match_sponsor', sa.String(length=200), nullable=True))
+    op.add_column(
+        'drives',
+        sa.Column('match_added_to_total', sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        'drives',
+        sa.Column('recent_donors_shown', sa.Integer(), nullable=False, server_default='0'),
+    )
+    op.add_column(
+        'donations',
+        sa.Column(
+            'message_approved_at',
+            donation_drive.models.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('donations', schema=None) as batch_op:
-        batch_op.drop_column('message_approved_at')
-    with op.batch_alter_table('drives', schema=None) as batch_op:
-        batch_op.drop_column('recent_donors_shown')
-        batch_op.drop_column('match_added_to_total')
-        batch_op.drop_column('match_sponsor')
-        batch_op.drop_column('match_cap_amount')
-        batch_op.drop_column('stretch_goal_amount')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL), not batch mode: the
+    # columns carry no index or constraint, and a batch rebuild drops the old copy of
+    # donations and drives, which fails while other rows point at them and foreign
+    # keys are enforced (a database with gifts and donors in it).
+    op.drop_column('donations', 'message_approved_at')
+    for column in (
+        'recent_donors_shown',
+        'match_added_to_total',
+        'match_sponsor',
+        'match_cap_amount',
+        'stretch_goal_amount',
+    ):
+        op.drop_column('drives', column)
