@@ -13,6 +13,14 @@ are not comparable with those of docs/benchmarks.md.
 
     .venv/bin/python bench/widget.py                 # the full run (seeding 1M takes a while)
     .venv/bin/python bench/widget.py --sizes 100 --duration 3 --rounds 1   # a quick look
+    .venv/bin/python bench/widget.py --through-nginx  # the documented nginx, see below
+
+With ``--through-nginx`` it measures what readers get instead: two app instances
+(gunicorn, production settings) behind the nginx configuration of
+docs/deployment.md, against the same nginx build serving a static file of the same
+size as the widget JSON; requests/s and p99 with wrk in interleaved rounds; then,
+under that load, the time from a recorded gift's commit to the first fresh answer
+through nginx, over ``--gifts`` gifts.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
+    ROOT,
     SLUG,
     WRK,
     Gunicorn,
@@ -46,6 +55,10 @@ from harness import (
     production_environment,
     wrk_version,
 )
+
+sys.path.insert(0, str(ROOT))
+from tests.peers.nginx import NGINX, DocumentedNginx
+from tests.peers.ports import free_port
 
 
 @dataclass
@@ -203,7 +216,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--through-nginx",
+        action="store_true",
+        help="two app instances behind the documented nginx, against nginx serving a file",
+    )
+    parser.add_argument("--gifts", type=int, default=20, help="with --through-nginx")
     args = parser.parse_args()
+    if args.through_nginx:
+        through_nginx(args)
+        return
     sizes = [int(size) for size in args.sizes.split(",")]
 
     print(f"machine: {machine()}")
@@ -280,6 +302,177 @@ def report(samples: dict[str, list[Sample]]) -> None:
             f"{run.requests_per_second:,.0f}/s {run.cpu_us_per_request:.0f}µs" for run in runs
         )
         print(f"rounds, {name}: {rounds}")
+
+
+# -- through the documented nginx -----------------------------------------------------
+
+
+def static_nginx(folder: Path, port: int, body: bytes) -> subprocess.Popen:
+    """The same nginx binary, as a second server, serving ``body`` as a static file:
+    the documented config's http block (same keep-alive, logging and worker
+    defaults) with its server block replaced by one ``root``."""
+    from tests.peers.nginx import documented_config, runnable
+
+    (folder / "www").mkdir()
+    (folder / "www" / "progress.json").write_bytes(body)
+    config = runnable(documented_config(), folder, port, 1)
+    server = (
+        f"server {{\n    listen 127.0.0.1:{port};\n    access_log {folder / 'access.log'} "
+        f"main_with_id;\n    location / {{ root {folder / 'www'}; "
+        "default_type application/json; }\n}\n"
+    )
+    config = config[: config.index("server {")] + server + "}\n"
+    (folder / "nginx.conf").write_text(config)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/progress.json").close()
+            return process
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+        return response.read()
+
+
+def gift_to_fresh(database: Path, url: str, gifts: int) -> list[float]:
+    """For each gift: seconds from its commit (the ledger call returning) to the first
+    request through nginx whose answer shows it. Polls every 10 ms."""
+    from datetime import UTC, datetime
+
+    from donation_drive import create_app
+    from donation_drive.extensions import db
+    from donation_drive.ledger import get_drive, record_offline_donation
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "ACCESS_LOG": False},
+        str(database.parent / "writer"),
+    )
+    took = []
+    with app.app_context():
+        for i in range(gifts):
+            time.sleep(0.3 + (i * 0.37) % 1)  # land anywhere in nginx's second
+            raised = get_drive(SLUG).raised_amount + 100 + i
+            record_offline_donation(
+                get_drive(SLUG),
+                amount=100 + i,
+                method="check",
+                received_at=datetime.now(UTC),
+                entered_by="bench",
+                send_receipt=False,
+            )
+            committed = time.monotonic()
+            db.session.remove()
+            wanted = f'"raised_amount":{raised},'.encode()
+            while True:
+                sent = time.monotonic()
+                if wanted in _get(url):
+                    took.append(sent - committed)
+                    break
+                if sent - committed > 30:
+                    raise RuntimeError("the gift never showed through nginx")
+                time.sleep(0.01)
+        db.engine.dispose()
+    return took
+
+
+def through_nginx(args: argparse.Namespace) -> None:
+    if NGINX is None or WRK is None:
+        raise SystemExit("--through-nginx needs nginx and wrk: make system-deps bench-deps")
+    print(f"machine: {machine()}")
+    nginx_version = subprocess.run(
+        [NGINX, "-v"], capture_output=True, text=True, check=False
+    ).stderr.strip()
+    print(
+        f"{nginx_version}; two app instances, each gunicorn {args.workers} workers, "
+        f"{args.worker_class}, {args.threads} threads; load: {wrk_version()}, "
+        f"{args.connections} connections, {args.duration}s x {args.rounds} rounds (median)"
+    )
+    settings = ServerSettings(args.workers, args.worker_class, args.threads)
+    workdir = Path(tempfile.mkdtemp(prefix="dd-bench-nginx-"))
+    started: list = []
+    try:
+        database = workdir / "bench.sqlite3"
+        seed_database(database, 100)
+        path = f"/api/v1/drives/{SLUG}"
+        env = production_environment(f"sqlite:///{database}")
+        apps = [Gunicorn("donation_drive:create_app()", env, settings, path) for _ in range(2)]
+        started.extend(apps)
+        (workdir / "proxy").mkdir()
+        proxy = DocumentedNginx(workdir / "proxy", free_port(), [a.port for a in apps])
+        proxy.wait_ready()
+        started.append(proxy)
+        body = _get(proxy.url + path)
+        (workdir / "static").mkdir()
+        static_port = free_port()
+        static = static_nginx(workdir / "static", static_port, body)
+        started.append(static)
+        targets = {
+            "widget JSON through the documented nginx": proxy.url + path,
+            f"nginx serving a static file of the same size ({len(body)} bytes)": (
+                f"http://127.0.0.1:{static_port}/progress.json"
+            ),
+        }
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+        warm = argparse.Namespace(**{**vars(args), "duration": max(1, args.duration // 5)})
+        for _ in range(args.rounds):
+            for name, url in targets.items():
+                load_with_wrk(url, warm)
+                _, rps, p50, p99 = load_with_wrk(url, args)
+                runs[name].append((rps, p50, p99))
+
+        # Freshness under the same load: wrk keeps nginx's copy hot meanwhile.
+        loaded = subprocess.Popen(
+            [WRK, "-t1", "-c8", "-d600s", proxy.url + path],  # (-d3600s overflows)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(1)
+            if loaded.poll() is not None:
+                raise RuntimeError("wrk did not keep loading nginx")
+            took = gift_to_fresh(database, proxy.url + path, args.gifts)
+        finally:
+            loaded.terminate()
+            loaded.wait()
+    finally:
+        for thing in reversed(started):
+            if isinstance(thing, subprocess.Popen):
+                thing.terminate()
+                thing.wait()
+            else:
+                thing.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    medians = {
+        name: tuple(statistics.median(run[i] for run in rs) for i in range(3))
+        for name, rs in runs.items()
+    }
+    static_rps = list(medians.values())[-1][0]
+    print()
+    print("| served | requests/s | p50 ms | p99 ms | vs static file |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (rps, p50, p99) in medians.items():
+        print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / static_rps:.0%} |")
+    print()
+    for name, rs in runs.items():
+        print(f"rounds, {name}: " + ", ".join(f"{r[0]:,.0f}/s p99 {r[2]:.2f} ms" for r in rs))
+    took.sort()
+    print()
+    print(
+        f"gift to first fresh answer through nginx ({len(took)} gifts, under wrk -c8 load): "
+        f"median {statistics.median(took):.2f} s, max {took[-1]:.2f} s, "
+        f"min {took[0]:.2f} s; all: " + ", ".join(f"{t:.2f}" for t in took)
+    )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ processes, the worker and every CLI command have the same reactions.
 - ``donor_erased``, in the ledger's transaction: the outbox, the stored webhook
   payloads, the checkout attempt log and monthly gifts drop the donor's text (a privacy request);
   ``donors_merged``: the outbox moves the merged donor's statements;
-- ``totals_changed``, after the commit: the progress cache forgets the drive's
-  figures, and metrics count the gifts that started counting;
+- ``totals_changed``, after the commit: metrics count the gifts that started
+  counting (the widget keeps no cache in the process to clear: its one cache is
+  the HTTP cache in front of the app, bounded by the widget's ``max-age``);
 - monthly gifts' ``gift_changed`` and ``installment_failed``, in the writer's
   transaction: the outbox queues the donor's confirmation or failure email.
 """
@@ -34,7 +35,6 @@ from .ledger.signals import (
     gift_voided,
     totals_changed,
 )
-from .ledger.totals import forget_changed_progress
 from .monthly.records import on_donor_erased as forget_monthly_donor
 from .monthly.signals import gift_changed, installment_failed
 from .observability import count_donations_recorded
@@ -49,7 +49,6 @@ LEDGER_RECEIVERS = (
     (donor_erased, forget_attempt_emails),
     (donor_erased, forget_monthly_donor),
     (donors_merged, on_donors_merged),
-    (totals_changed, forget_changed_progress),
     (totals_changed, count_donations_recorded),
 )
 # Monthly gifts' signals (``monthly.signals``): the outbox queues the donor's email.

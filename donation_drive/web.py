@@ -41,9 +41,11 @@ def register_web(app: Flask) -> None:
     from .openapi import bp as openapi_bp
     from .webhooks.paypal import bp as paypal_webhooks_bp
     from .webhooks.views import bp as webhooks_bp
+    from .widget.oembed import bp as oembed_bp
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
+    app.register_blueprint(oembed_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(monthly_bp)
     app.register_blueprint(checkout_paypal_bp)

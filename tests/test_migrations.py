@@ -253,18 +253,22 @@ def check_breakdown_backfill(url: str, instance: Path) -> None:
     builds is what the ledger's recount says, and the ledger carries on from it."""
     from datetime import UTC, datetime
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import MetaData, Table, insert, select
 
     from donation_drive.ledger import record_offline_donation
     from donation_drive.ledger.breakdown import check_breakdown, kept_breakdown
-    from donation_drive.models import Donation, Drive
+    from donation_drive.models import Drive
 
     app = make_app(url, instance)
     cli(app, "db", "upgrade", "0007")
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     with app.app_context():
+        # The tables as they are at 0007 (the models may have columns added later).
+        tables = MetaData()
+        drives = Table("drives", tables, autoload_with=db.engine)
+        donations = Table("donations", tables, autoload_with=db.engine)
         drive_id = db.session.execute(
-            insert(Drive.__table__).returning(Drive.__table__.c.id),
+            insert(drives).returning(drives.c.id),
             {
                 "slug": "before",
                 "title": "Before",
@@ -291,7 +295,7 @@ def check_breakdown_backfill(url: str, instance: Path) -> None:
             (9_000, 0, "pending", "card", datetime(2026, 11, 21, 2, tzinfo=UTC)),
         ]
         db.session.execute(
-            insert(Donation.__table__),
+            insert(donations),
             [
                 {
                     "drive_id": drive_id,

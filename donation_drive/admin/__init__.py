@@ -40,6 +40,8 @@ def register_admin(app: Flask) -> None:
     from .donations import exports as donation_exports  # noqa: F401
     from .donations import views as donation_views  # noqa: F401
     from .donors import views as donor_views  # noqa: F401
+    from .drives import goals as drive_goals  # noqa: F401
+    from .drives import messages as drive_messages  # noqa: F401
     from .drives import views as drive_views  # noqa: F401
     from .entry import views as entry_views  # noqa: F401
     from .imports import views as import_views  # noqa: F401

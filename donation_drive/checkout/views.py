@@ -14,6 +14,7 @@ from ..json_api import json_api
 from ..ledger import DriveState, Schedule, current_drive, drive_progress, get_drive, schedule_of
 from ..models import Donation, Drive
 from ..providers.stripe import PaymentDeclined, PaymentServiceUnavailable
+from ..widget.oembed import discovery_links
 from ..widget.presentation import widget_view
 from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
 from .drive_status import refuse_unless_accepting, schedule_notice
@@ -79,6 +80,10 @@ def donate(slug: str) -> Response:
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
         # Stripe's test keys (and the emulator) take test cards and move no money.
         test_mode=current_app.config["STRIPE_PUBLISHABLE_KEY"].startswith("pk_test_"),
+        oembed_links=discovery_links(
+            current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/donate/{drive.slug}",
+            drive.title,
+        ),
     )
     return _private(Response(html, mimetype="text/html"))
 

@@ -25,15 +25,14 @@ from .donations import (
 )
 from .drives import DriveKey, create_drive, get_drive, get_drive_key, list_drives, update_drive
 from .provider_payments import ProviderPayment, RecordResult, record_provider_payment
+from .recent import RecentGift, approve_message, recent_gifts
 from .schedule import DriveState, Schedule, current_drive, schedule_of
 from .signals import Gift, gift_counted, gift_refunded, gift_voided, totals_changed
 from .totals import (
     DriveFigures,
     Progress,
-    cached_progress,
     check_drive_figures,
     drive_progress,
-    invalidate_progress,
     recount_drive,
     recount_drive_figures,
 )
@@ -48,12 +47,13 @@ __all__ = [
     "Gift",
     "Progress",
     "ProviderPayment",
+    "RecentGift",
     "RecordResult",
     "Schedule",
     "apply_provider_dispute",
     "apply_provider_refund",
+    "approve_message",
     "attach_provider_ref",
-    "cached_progress",
     "check_drive_figures",
     "create_drive",
     "create_pending_card_donation",
@@ -65,9 +65,9 @@ __all__ = [
     "gift_counted",
     "gift_refunded",
     "gift_voided",
-    "invalidate_progress",
     "list_drives",
     "mark_payment_unsuccessful",
+    "recent_gifts",
     "record_offline_donation",
     "record_provider_payment",
     "recount_drive",

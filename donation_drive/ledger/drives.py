@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from ..errors import Conflict, InvalidInput, UnknownDrive
 from ..extensions import db
 from ..models import Drive
+from .recent import MAX_SHOWN
 from .signals import totals_changed
 from .validation import check_minor_units, clean_text, validate_currency, validate_slug
 
@@ -95,9 +96,10 @@ def create_drive(
 
 
 def update_drive(drive: Drive, **changes: object) -> Drive:
-    """Edit a drive's title, description, goal, dates, locale or whether its checkout
-    takes gifts after the end (not its currency once money is recorded, because the
-    ledger's amounts are in that currency)."""
+    """Edit a drive's title, description, goal, dates, locale, whether its checkout
+    takes gifts after the end, its stretch goal and match pledge (not its currency
+    once money is recorded, because the ledger's amounts are in that currency).
+    ``stretch_goal_amount`` and ``match_cap_amount`` take None to remove them."""
     if "title" in changes:
         drive.title = clean_text(changes["title"], "title", max_length=200, required=True)
     if "description" in changes:
@@ -110,6 +112,23 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
         drive.locale = _validate_locale(str(changes["locale"]))
     if "accept_gifts_after_end" in changes:
         drive.accept_gifts_after_end = bool(changes["accept_gifts_after_end"])
+    for key, field in (("stretch_goal_amount", "stretch_goal"), ("match_cap_amount", "match")):
+        if key in changes:
+            value = changes[key]
+            setattr(drive, key, None if value is None else check_minor_units(value, field))
+    if "match_sponsor" in changes:
+        drive.match_sponsor = clean_text(changes["match_sponsor"], "match_sponsor", max_length=200)
+    if "match_added_to_total" in changes:
+        drive.match_added_to_total = bool(changes["match_added_to_total"])
+    if "recent_donors_shown" in changes:
+        shown = changes["recent_donors_shown"]
+        if isinstance(shown, bool) or not isinstance(shown, int) or not 0 <= shown <= MAX_SHOWN:
+            db.session.rollback()
+            raise InvalidInput(f"show from 0 to {MAX_SHOWN} recent donors", "recent_donors_shown")
+        drive.recent_donors_shown = shown
+    if drive.stretch_goal_amount is not None and drive.stretch_goal_amount <= drive.goal_amount:
+        db.session.rollback()
+        raise InvalidInput("the stretch goal must be above the goal", "stretch_goal")
     for key in ("starts_at", "ends_at"):
         if key in changes:
             setattr(drive, key, changes[key])

@@ -1,5 +1,5 @@
 """What the ledger announces, for the modules that react to money moving (the
-receipt outbox, the progress cache, metrics). The ledger imports none of them:
+receipt outbox, privacy clean-up, metrics). The ledger imports none of them:
 they subscribe, and ``create_app`` connects them (``donation_drive.subscriptions``).
 
 Every signal is sent with the Flask app as its sender. Two kinds:

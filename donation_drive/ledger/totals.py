@@ -1,26 +1,24 @@
 """Drive totals: the one source the widget, the dashboard and exports read.
 
 ``drive_progress`` reads the running aggregate on the drive row, which the ledger
-updates in the same transaction as each donation change. A small per-process cache
-keeps the widget off the database: it listens to ``totals_changed``, so ledger
-writes in this process invalidate it at once, and entries expire after
-``WIDGET_CACHE_SECONDS`` so other processes' writes show up within that bound.
+updates in the same transaction as each donation change: one indexed row, whatever
+the number of donations. Nothing is cached in the process; the widget's one cache
+is the HTTP cache in front of the app (nginx, docs/deployment.md §5), so every
+instance answers from the database and several instances always agree.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import Flask, current_app
 from sqlalchemy import and_, case, distinct, func, literal, select
 
 from ..errors import UnknownDrive
 from ..extensions import db
 from ..models import Donation, Drive, DriveDonor, Status, utcnow
+from .recent import RecentGift, recent_gifts
 from .schedule import Schedule, drive_schedule
 
 
@@ -36,9 +34,40 @@ class Progress:
     gift_count: int  # gifts that count (succeeded, not wholly refunded or disputed)
     starts_at: datetime
     ends_at: datetime
-    # Where the drive stood when the figures were read: cached with them, so the
-    # widget's "N days left" is at most WIDGET_CACHE_SECONDS late.
+    # Where the drive stood in its calendar when the figures were read.
     schedule: Schedule
+    # Goals beyond the goal (Drive's columns of the same names).
+    stretch_goal_amount: int | None = None
+    match_cap_amount: int | None = None
+    match_sponsor: str = ""
+    match_added_to_total: bool = False
+    # The latest gifts, for a drive that lists recent donors (else empty).
+    recent: tuple[RecentGift, ...] = ()
+
+    @property
+    def matched_amount(self) -> int:
+        """What the match pledge adds: the raised amount, up to its cap."""
+        return min(self.raised_amount, self.match_cap_amount or 0)
+
+    @property
+    def counted_amount(self) -> int:
+        """What the widget's total and percent count: the raised amount, plus the
+        matched money when the drive says it is added (by default it is shown
+        beside, not added)."""
+        return self.raised_amount + (self.matched_amount if self.match_added_to_total else 0)
+
+    @property
+    def target_amount(self) -> int:
+        """What the bar runs toward: the goal, then the stretch goal once passed."""
+        stretch = self.stretch_goal_amount
+        if stretch and self.counted_amount >= self.goal_amount:
+            return stretch
+        return self.goal_amount
+
+    @property
+    def target_percent(self) -> float:
+        """Percent of the bar's target, to one decimal, rounded down."""
+        return (self.counted_amount * 1000 // self.target_amount) / 10
 
     @property
     def percent(self) -> float:
@@ -46,12 +75,12 @@ class Progress:
 
         Rounded down, so the widget never claims the goal is met before it is.
         """
-        return (self.raised_amount * 1000 // self.goal_amount) / 10
+        return (self.counted_amount * 1000 // self.goal_amount) / 10
 
     @property
     def bar_percent(self) -> float:
-        """How full the bar is drawn: the percentage capped at 100."""
-        return min(self.percent, 100.0)
+        """How full the bar is drawn toward its target: capped at 100."""
+        return min(self.target_percent, 100.0)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -69,76 +98,19 @@ class Progress:
             "days_left": self.schedule.days_left,
             "starts_in_days": self.schedule.starts_in_days,
             "accepting_gifts": self.schedule.accepting_gifts,
+            "stretch_goal_amount": self.stretch_goal_amount,
+            "match": None
+            if self.match_cap_amount is None
+            else {
+                "cap_amount": self.match_cap_amount,
+                "sponsor": self.match_sponsor,
+                "matched_amount": self.matched_amount,
+                "added_to_total": self.match_added_to_total,
+            },
+            "counted_amount": self.counted_amount,
+            "target_amount": self.target_amount,
+            "recent_donors": [gift.as_json() for gift in self.recent],
         }
-
-
-class ProgressCache:
-    """Per-process cache of Progress by drive slug, with a time bound.
-
-    Every invalidation bumps a generation number, and a reader only stores what it
-    read if no invalidation happened since it started reading: a read that raced a
-    ledger write can never park the old figures in the cache after the write.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_slug: dict[str, tuple[float, int, Progress]] = {}
-        self._generation = 0
-
-    @property
-    def generation(self) -> int:
-        return self._generation
-
-    def get(self, slug: str, ttl: float) -> Progress | None:
-        entry = self._by_slug.get(slug)
-        if entry is None or time.monotonic() - entry[0] > ttl:
-            return None
-        return entry[2]
-
-    def put(self, drive_id: int, progress: Progress, generation: int) -> None:
-        with self._lock:
-            if generation == self._generation:
-                self._by_slug[progress.slug] = (time.monotonic(), drive_id, progress)
-
-    def invalidate(self, drive_id: int | None = None) -> None:
-        with self._lock:
-            self._generation += 1
-            if drive_id is None:
-                self._by_slug.clear()
-                return
-            for slug, entry in list(self._by_slug.items()):
-                if entry[1] == drive_id:
-                    del self._by_slug[slug]
-
-
-_CACHE_KEY = "donation_drive.progress"
-
-
-def _cache(app: Flask | None = None) -> ProgressCache:
-    extensions = (app or current_app).extensions
-    cache = extensions.get(_CACHE_KEY)
-    if cache is None:
-        cache = extensions.setdefault(_CACHE_KEY, ProgressCache())
-    return cache
-
-
-def cached_progress(app: Flask, slug: str) -> Progress | None:
-    """What ``drive_progress`` would return from this process's cache right now, or
-    None when it would have to read the database. Needs no app context."""
-    cache = app.extensions.get(_CACHE_KEY)
-    if cache is None:
-        return None
-    return cache.get(slug, app.config["WIDGET_CACHE_SECONDS"])
-
-
-def invalidate_progress(drive_id: int | None = None) -> None:
-    """Forget cached totals (of one drive, or all); the next read goes to the database."""
-    _cache().invalidate(drive_id)
-
-
-def forget_changed_progress(app: Flask, *, drive_id: int, **_: object) -> None:
-    """``totals_changed`` receiver: this process's cached figures of the drive go."""
-    _cache(app).invalidate(drive_id)
 
 
 # Plain columns, not the entity: a Drive already in the session's identity map would
@@ -156,23 +128,23 @@ _PROGRESS_COLUMNS = (
     Drive.starts_at,
     Drive.ends_at,
     Drive.accept_gifts_after_end,
+    Drive.stretch_goal_amount,
+    Drive.match_cap_amount,
+    Drive.match_sponsor,
+    Drive.match_added_to_total,
+    Drive.recent_donors_shown,
 )
 
 
-def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
+def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
     """Goal, raised amount (minor units, net of refunds, disputes and voids), donor
-    count and percent for a drive, and where it stands in its calendar. Raises
-    ``UnknownDrive``.
+    count and percent for a drive, and where it stands in its calendar, read from
+    the database now. Raises ``UnknownDrive``.
 
-    Served from the per-process cache unless ``fresh``: at most one indexed read
-    per drive per ``WIDGET_CACHE_SECONDS``, and none after that while cached.
+    ``fresh`` is accepted for the callers written when a per-process cache stood
+    here; every read is fresh.
     """
-    cache = _cache()
-    if not fresh:
-        cached = cache.get(slug, current_app.config["WIDGET_CACHE_SECONDS"])
-        if cached is not None:
-            return cached
-    generation = cache.generation
+    del fresh
     row = db.session.execute(select(*_PROGRESS_COLUMNS).where(Drive.slug == slug)).first()
     if row is None:
         raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
@@ -188,8 +160,12 @@ def drive_progress(slug: str, *, fresh: bool = False) -> Progress:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         schedule=drive_schedule(row.starts_at, row.ends_at, row.accept_gifts_after_end, utcnow()),
+        stretch_goal_amount=row.stretch_goal_amount,
+        match_cap_amount=row.match_cap_amount,
+        match_sponsor=row.match_sponsor or "",
+        match_added_to_total=bool(row.match_added_to_total),
+        recent=recent_gifts(row.id, row.recent_donors_shown or 0),
     )
-    cache.put(row.id, progress, generation)
     return progress
 
 

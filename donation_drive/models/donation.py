@@ -101,6 +101,8 @@ class Donation(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(200))
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str | None] = mapped_column(Text)
+    # A message shows on the widget only once an admin approved it (admin/drives/messages.py).
+    message_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     provider: Mapped[str | None] = mapped_column(String(32))

@@ -41,6 +41,18 @@ class Drive(db.Model):
     accept_gifts_after_end: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Goals beyond the goal (shown by the widget): a stretch goal the bar continues
+    # toward once the goal is passed, and a match pledge ("every gift matched up to
+    # match_cap_amount by match_sponsor"), shown beside the total unless
+    # match_added_to_total.
+    stretch_goal_amount: Mapped[int | None] = mapped_column(BigInteger)
+    match_cap_amount: Mapped[int | None] = mapped_column(BigInteger)
+    match_sponsor: Mapped[str | None] = mapped_column(String(200))
+    match_added_to_total: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # How many of the latest gifts the widget lists (0: none, the default).
+    recent_donors_shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     donor_count: Mapped[int] = mapped_column(Integer, default=0)
     gift_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

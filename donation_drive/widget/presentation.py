@@ -1,6 +1,7 @@
 """What the widget shows, computed once from a Progress: formatted figures, the bar
-width capped at 100%, where the drive stands ("12 days left", "Starts in 3 days",
-"Ended") and the text alternative."""
+width capped at 100% while the text keeps the true percent, where the drive stands
+("12 days left", "Starts in 3 days", "Ended"), the donors, and the texts for
+assistive technology (the bar's ``aria-valuetext``, the image's description)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,22 @@ class WidgetView:
     bar_percent: float
     bar_value: str  # bar_percent as written in markup: "7.6", "100"
     donor_count: int
+    donors: str  # "12 donors"
     status: str
+    value_text: str  # "$5,706 raised of $75,000 goal (7.6%)"
     summary: str
+    # Goals beyond the goal: empty when the drive has none.
+    stretch_line: str = ""  # "Goal reached! Stretch goal: $100,000 (90%)"
+    match_line: str = ""  # "+ $2,500 matched by Acme (every gift, up to $10,000)"
+    fill_value: str = "0"  # the first segment's width: the donors' own money
+    match_bar_value: str = "0"  # the matched segment's width, after fill_value
+    # Recent donors, for a drive that lists them: (name, amount, approved message).
+    recent: tuple[tuple[str, str, str | None], ...] = ()
+
+
+def donors_text(count: int) -> str:
+    """``donor_count`` in words (embed.js says the same from the JSON)."""
+    return f"{count} donor{'' if count == 1 else 's'}"
 
 
 def _days(count: int) -> str:
@@ -39,16 +54,43 @@ def schedule_status(schedule: Schedule) -> str:
     return f"{_days(schedule.days_left)} left"
 
 
+def _percent_of(amount: int, whole: int) -> float:
+    return min((amount * 1000 // whole) / 10, 100.0)
+
+
 def widget_view(progress: Progress) -> WidgetView:
-    goal = format_money(progress.goal_amount, progress.currency, progress.locale, whole=True)
-    raised = format_money(progress.raised_amount, progress.currency, progress.locale, whole=True)
+    def money(amount: int) -> str:
+        return format_money(amount, progress.currency, progress.locale, whole=True)
+
+    goal = money(progress.goal_amount)
+    raised = money(progress.counted_amount)
     percent = format_percent(progress.percent, progress.locale)
     donors = progress.donor_count
     status = schedule_status(progress.schedule)
-    summary = (
-        f"{progress.title}: {raised} raised of {goal} goal ({percent}), "
-        f"{donors} {'donor' if donors == 1 else 'donors'}, {status.lower()}"
-    )
+    value_text = f"{raised} raised of {goal} goal ({percent})"
+    stretch_line = ""
+    if progress.target_amount != progress.goal_amount:
+        stretch_percent = format_percent(progress.target_percent, progress.locale)
+        stretch_line = (
+            f"Goal reached! Stretch goal: {money(progress.target_amount)} ({stretch_percent})"
+        )
+        value_text += f", stretch goal {money(progress.target_amount)} ({stretch_percent})"
+    match_line = ""
+    # The bar: the donors' own money, then the matched money as a second segment.
+    target = progress.target_amount
+    own = _percent_of(progress.raised_amount, target)
+    matched = 0.0
+    if progress.match_cap_amount is not None:
+        by = f" by {progress.match_sponsor}" if progress.match_sponsor else ""
+        pledge = f"every gift matched up to {money(progress.match_cap_amount)}{by}"
+        if progress.match_added_to_total:
+            match_line = f"Includes {money(progress.matched_amount)} matched: {pledge}"
+            matched = min(_percent_of(progress.matched_amount, target), 100.0 - own)
+        else:
+            match_line = f"+ {money(progress.matched_amount)} matched: {pledge}"
+            value_text += f", plus {money(progress.matched_amount)} matched"
+            matched = min(_percent_of(progress.matched_amount, target), 100.0 - own)
+    summary = f"{progress.title}: {value_text}, {donors_text(donors)}, {status.lower()}"
     return WidgetView(
         title=progress.title,
         goal=goal,
@@ -56,7 +98,14 @@ def widget_view(progress: Progress) -> WidgetView:
         percent=percent,
         bar_percent=progress.bar_percent,
         bar_value=f"{progress.bar_percent:g}",
+        fill_value=f"{own if progress.match_cap_amount is not None else progress.bar_percent:g}",
         donor_count=donors,
+        donors=donors_text(donors),
         status=status,
+        value_text=value_text,
         summary=summary,
+        stretch_line=stretch_line,
+        match_line=match_line,
+        match_bar_value=f"{round(matched, 1):g}",
+        recent=tuple((gift.name, money(gift.amount), gift.message) for gift in progress.recent),
     )

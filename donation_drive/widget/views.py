@@ -1,21 +1,30 @@
 """The progress widget: JSON for anyone, an iframe page, an SVG image and a
-script-tag embed. None of these touch the database while the totals are cached,
-and once a representation has been served, ``fast_path`` serves it again without
-entering Flask until the figures change."""
+script-tag embed.
+
+Each request reads the drive's running totals (one indexed row) and renders the
+answer; nothing is cached in the process. The widget's one cache is the HTTP cache
+in front of the app (nginx, docs/deployment.md §5): the answer says how long a copy
+may be kept (``WIDGET_MAX_AGE``, and ``X-Accel-Expires`` so nginx's copy expires at
+a whole-second boundary rather than up to a second later) and how long a stale one
+may be served while the proxy refreshes it (``WIDGET_STALE_WHILE_REVALIDATE``), so a
+ledger commit shows through the proxy within their sum. Every request goes through
+Flask's own hooks (security headers, CORS, request id, metrics, access log); the
+ETag is a hash of the body, the same on every instance for the same figures.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..ledger import Progress, drive_progress
-from .fast_path import RENDERED_ENVIRON_KEY, install_fast_path
+from .caching import cache_headers
+from .oembed import discovery_links
 from .presentation import widget_view
-from .rendering import rendered_cache, representation_key
 
 bp = Blueprint("widget", __name__)
-bp.record_once(lambda state: install_fast_path(state.app))
 
 
 @bp.after_request
@@ -27,26 +36,14 @@ def _open_to_every_origin(response: Response) -> Response:
     return response
 
 
-def _representation(
-    kind: str, slug: str, mimetype: str, render: Callable[[Progress], str]
-) -> Response:
-    """The cached body of one representation, with the shared caching rules: a proxy
-    or CDN may keep it a few seconds and serve stale copies while it revalidates; a
+def _representation(slug: str, mimetype: str, render: Callable[[Progress], str]) -> Response:
+    """One representation of a drive's figures with the shared caching rules; a
     matching If-None-Match gets a 304."""
     progress = drive_progress(slug)
-    config = current_app.config
-    body = rendered_cache(current_app).get_or_render(
-        representation_key(kind, slug, config), progress, lambda: render(progress)
-    )
-    # Lets the fast path keep this response's headers to send with the next ones.
-    request.environ[RENDERED_ENVIRON_KEY] = body
-    response = Response(body.body, mimetype=mimetype)
-    response.set_etag(body.etag)
-    response.headers["Cache-Control"] = (
-        f"public, max-age={config['WIDGET_MAX_AGE']}, "
-        f"stale-while-revalidate={config['WIDGET_STALE_WHILE_REVALIDATE']}"
-    )
-    response.vary.add("Accept-Encoding")
+    body = render(progress).encode("utf-8")
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(hashlib.sha256(body).hexdigest()[:24])
+    cache_headers(response)
     return response.make_conditional(request)
 
 
@@ -60,6 +57,7 @@ def _page(progress: Progress) -> str:
         "widget/widget.html",
         view=widget_view(progress),
         donate_url=f"{base}/donate/{progress.slug}",
+        oembed_links=discovery_links(f"{base}/widget/{progress.slug}", progress.title),
     )
 
 
@@ -69,17 +67,17 @@ def _image(progress: Progress) -> str:
 
 @bp.get("/api/v1/drives/<slug>")
 def progress_json(slug: str) -> Response:
-    return _representation("json", slug, "application/json", _json)
+    return _representation(slug, "application/json", _json)
 
 
 @bp.get("/widget/<slug>")
 def widget_page(slug: str) -> Response:
-    return _representation("html", slug, "text/html", _page)
+    return _representation(slug, "text/html", _page)
 
 
 @bp.get("/widget/<slug>.svg")
 def widget_svg(slug: str) -> Response:
-    return _representation("svg", slug, "image/svg+xml", _image)
+    return _representation(slug, "image/svg+xml", _image)
 
 
 @bp.get("/widget/embed.js")

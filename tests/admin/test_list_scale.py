@@ -18,7 +18,7 @@ from flask import g
 from sqlalchemy import event, insert, text, update
 
 from donation_drive.extensions import db
-from donation_drive.ledger import create_drive, get_drive, invalidate_progress, recount_drive
+from donation_drive.ledger import create_drive, get_drive, recount_drive
 from donation_drive.ledger.breakdown import check_breakdown, rebuild_breakdown
 from donation_drive.ledger.validation import parse_datetime
 from donation_drive.models import Donation, Drive, Method, utcnow
@@ -68,7 +68,6 @@ def insert_donations(drive: Drive, count: int) -> None:
     )
     db.session.commit()
     rebuild_breakdown(drive.id)
-    invalidate_progress(drive.id)
     if db.engine.dialect.name == "postgresql":
         # Fresh statistics, as autovacuum would have gathered on a real server.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -1,4 +1,4 @@
-"""The ledger announces what happened and the outbox, the progress cache and metrics
+"""The ledger announces what happened and the outbox and metrics
 listen: a receipt exists only because the outbox listens, it is written in the
 ledger's own transaction (a rollback leaves none), and ``totals_changed`` comes only
 after a commit."""

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -22,10 +23,12 @@ def documented_config() -> str:
     return match.group(1)
 
 
-def runnable(config: str, folder: Path, listen: int, upstream: int) -> str:
-    """The documented config with this machine's addresses and paths."""
-    config = re.sub(r"server 10\.0\.0\.\d+:8000;[^\n]*\n", "", config, count=1)
-    config = re.sub(r"server 10\.0\.0\.\d+:8000;", f"server 127.0.0.1:{upstream};", config)
+def runnable(config: str, folder: Path, listen: int, upstream: int | Sequence[int]) -> str:
+    """The documented config with this machine's addresses and paths: the upstream
+    block's servers become ``upstream`` (one port, or several)."""
+    ports = [upstream] if isinstance(upstream, int) else list(upstream)
+    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in ports)
+    config = re.sub(r"(    server 10\.0\.0\.\d+:8000;[^\n]*\n)+", servers, config, count=1)
     config = config.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
     config = config.replace("/var/cache/nginx/widget", str(folder / "cache"))
     config = config.replace("/var/log/nginx/donate.log", str(folder / "access.log"))
@@ -43,9 +46,10 @@ def runnable(config: str, folder: Path, listen: int, upstream: int) -> str:
 
 
 class DocumentedNginx:
-    """The documented nginx listening on ``port``, proxying to ``upstream``."""
+    """The documented nginx listening on ``port``, proxying to ``upstream`` (one
+    port, or several: nginx balances between them as the documented config does)."""
 
-    def __init__(self, folder: Path, port: int, upstream: int) -> None:
+    def __init__(self, folder: Path, port: int, upstream: int | Sequence[int]) -> None:
         if NGINX is None:
             raise RuntimeError("nginx is not installed (Debian package nginx-light)")
         self.folder, self.port = folder, port

@@ -96,21 +96,38 @@ def test_nginx_serves_the_widget_from_its_cache(proxied):
     assert second[1]["ETag"] == first[1]["ETag"]
 
 
-def test_an_expired_copy_is_served_stale_then_revalidated_with_the_etag(proxy):
+def next_second(after: float = 0.0) -> None:
+    """Sleep into the next whole second of the clock, plus ``after``."""
+    time.sleep(1 - time.time() % 1 + after)
+
+
+def test_a_copy_expires_with_its_second_then_is_served_stale_while_revalidated(proxy):
     proxied, folder = proxy
     url = f"{proxied}/widget/eoy.svg?case=stale"
+    next_second(0.1)
     fresh = get(url)
-    time.sleep(MAX_AGE + 1.1)
+    assert fresh[1]["X-Cache-Status"] == "MISS"
+    next_second(0.2)  # past the copy's X-Accel-Expires, within stale-while-revalidate
     stale = get(url)  # answered from the cache at once; nginx refreshes it behind
     assert stale[1]["X-Cache-Status"] == "STALE"
     assert stale[2] == fresh[2]
-    time.sleep(0.5)
+    time.sleep(0.3)
     after = get(url)
     assert after[1]["X-Cache-Status"] in {"HIT", "REVALIDATED"}
     assert after[2] == fresh[2]
     # nginx asked the app with If-None-Match and got a 304, not the whole image again.
     answered = [e["status"] for e in app_access_log(folder) if e["path"] == "/widget/eoy.svg"]
     assert answered == [200, 304]
+
+
+def test_past_stale_while_revalidate_a_copy_is_never_served(proxy):
+    proxied, _ = proxy
+    url = f"{proxied}/api/v1/drives/eoy?case=expired"
+    next_second(0.1)
+    get(url)
+    next_second(1.2)  # two seconds on: beyond max-age and stale-while-revalidate
+    late = get(url)
+    assert late[1]["X-Cache-Status"] in {"EXPIRED", "REVALIDATED"}
 
 
 def test_a_clients_request_id_reaches_the_app_and_comes_back(proxied):

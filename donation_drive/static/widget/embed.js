@@ -5,6 +5,13 @@
  * Renders the progress widget where the tag stands, inside a shadow root so the host
  * page's styles and ours never meet. Reads only the public progress JSON (CORS open)
  * and builds the DOM with textContent, so nothing from the server is parsed as HTML.
+ *
+ * Live: while the host page is visible it asks again every few seconds (optional
+ * data-refresh="SECONDS", at least 2), as a conditional request (cache: "no-cache":
+ * the browser sends the ETag it holds as If-None-Match, and a 304 costs no body),
+ * backing off up to a minute while the figures stay the same, and stops while the
+ * page is hidden (Page Visibility API), asking at once when it is shown again. The
+ * bar moves with a CSS transition, none under prefers-reduced-motion.
  */
 (function () {
   "use strict";
@@ -13,6 +20,8 @@
   var slug = script.getAttribute("data-drive");
   var base = new URL(script.src, document.baseURI).origin;
   var locale = script.getAttribute("data-locale") || undefined;
+  var asked = Number(script.getAttribute("data-refresh"));
+  var BASE = asked >= 2 ? asked * 1000 : 5000, MAX = 60000, FACTOR = 1.5;
 
   var host = document.createElement("div");
   host.className = "donation-drive-widget";
@@ -29,7 +38,13 @@
     ".t{margin:0 0 6px;font-size:16px;font-weight:600}",
     ".r{font-size:22px;font-weight:700;color:#116329}",
     ".track{height:16px;border-radius:8px;background:#e6e9ec;overflow:hidden}",
-    ".fill{height:100%;border-radius:8px;background:#1a7f37;width:0}",
+    ".fill{height:100%;border-radius:8px;background:#1a7f37;width:0;",
+    "transition:width .6s ease-out}",
+    ".track{display:flex}.fill{flex:none}.match{height:100%;background:#8250df;width:0;",
+    "flex:none;transition:width .6s ease-out}.x{margin:-4px 0 10px;color:#3d444d;font-size:13px}",
+    "@media (prefers-reduced-motion:reduce){.fill,.match{transition:none}}",
+    ".rl{margin:0 0 10px;padding:0;list-style:none;font-size:13px}.rl li{margin:2px 0}",
+    ".rm{display:block;color:#3d444d;font-style:italic}[hidden]{display:none!important}",
     ".m{margin:6px 0 10px;color:#3d444d;font-size:14px}",
     "a{display:inline-block;padding:6px 14px;border-radius:6px;background:#1a7f37;color:#fff;",
     "font-weight:600;text-decoration:none}"
@@ -56,47 +71,151 @@
 
   function days(n) { return n + (n === 1 ? " day" : " days"); }
 
-  // The same words as the server's widget (widget/presentation.py: schedule_status).
+  // The same words as the server's widget (widget/presentation.py).
   function status(data) {
     if (data.state === "upcoming") { return "Starts in " + days(data.starts_in_days); }
     if (data.state === "ended") { return "Ended"; }
     return data.days_left === 0 ? "Ends today" : days(data.days_left) + " left";
   }
 
-  function render(data) {
+  function donors(n) { return n + (n === 1 ? " donor" : " donors"); }
+
+  var parts = null;
+
+  function build() {
     var box = el("section", "w");
-    box.setAttribute("aria-label", data.title);
-    box.appendChild(el("p", "t", data.title));
+    var title = el("p", "t");
     var figures = el("p");
-    figures.appendChild(el("span", "r", money(data.raised_amount, data.currency)));
+    var raised = el("span", "r");
+    var goal = el("span", "g");
+    figures.appendChild(raised);
     figures.appendChild(document.createTextNode(" raised of "));
-    figures.appendChild(el("span", "g", money(data.goal_amount, data.currency)));
-    box.appendChild(figures);
+    figures.appendChild(goal);
     var bar = el("div", "track");
-    var shown = Math.min(data.percent, 100);
     bar.setAttribute("role", "progressbar");
     bar.setAttribute("aria-label", "Progress toward the goal");
     bar.setAttribute("aria-valuemin", "0");
     bar.setAttribute("aria-valuemax", "100");
-    bar.setAttribute("aria-valuenow", String(shown));
-    bar.setAttribute("aria-valuetext", data.percent + "% of the goal");
     var fill = el("div", "fill");
-    fill.style.width = shown + "%";
+    var match = el("div", "match");
     bar.appendChild(fill);
-    box.appendChild(bar);
-    var n = data.donor_count;
-    box.appendChild(el("p", "m", data.percent + "% \u00b7 " + n +
-      (n === 1 ? " donor" : " donors") + " \u00b7 " + status(data)));
+    bar.appendChild(match);
+    var meta = el("p", "m");
+    var stretch = el("p", "x s");
+    var pledge = el("p", "x p");
+    var recent = el("ul", "rl");
     var link = el("a", "", "Donate");
-    link.href = base + "/donate/" + encodeURIComponent(data.slug);
-    box.appendChild(link);
-    while (root.childNodes.length > 1) { root.removeChild(root.lastChild); }
+    [title, figures, bar, meta, stretch, pledge, recent, link].forEach(function (node) {
+      box.appendChild(node);
+    });
     root.appendChild(box);
+    return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
+             match: match, meta: meta, stretch: stretch, pledge: pledge, recent: recent,
+             link: link };
+  }
+
+  function percentOf(amount, whole) {
+    return Math.min(Math.floor(amount * 1000 / whole) / 10, 100);
+  }
+
+  function line(node, text) {
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  function render(data) {
+    if (!parts) { parts = build(); }
+    // The same figures and words as the server's widget (widget/presentation.py).
+    var raised = money(data.counted_amount, data.currency);
+    var goal = money(data.goal_amount, data.currency);
+    var target = data.target_amount;
+    var shown = percentOf(data.counted_amount, target);
+    var valueText = raised + " raised of " + goal + " goal (" + data.percent + "%)";
+    var stretchText = "";
+    if (target !== data.goal_amount) {
+      var stretchPercent = Math.floor(data.counted_amount * 1000 / target) / 10;
+      stretchText = "Goal reached! Stretch goal: " + money(target, data.currency) +
+        " (" + stretchPercent + "%)";
+      valueText += ", stretch goal " + money(target, data.currency) + " (" + stretchPercent + "%)";
+    }
+    var pledgeText = "", own = shown, matched = 0, m = data.match;
+    if (m) {
+      var by = m.sponsor ? " by " + m.sponsor : "";
+      var terms = "every gift matched up to " + money(m.cap_amount, data.currency) + by;
+      var amount = money(m.matched_amount, data.currency);
+      own = percentOf(data.raised_amount, target);
+      matched = Math.min(percentOf(m.matched_amount, target), 100 - own);
+      if (m.added_to_total) {
+        pledgeText = "Includes " + amount + " matched: " + terms;
+      } else {
+        pledgeText = "+ " + amount + " matched: " + terms;
+        valueText += ", plus " + amount + " matched";
+      }
+    }
+    parts.box.setAttribute("aria-label", data.title);
+    parts.title.textContent = data.title;
+    parts.raised.textContent = raised;
+    parts.goal.textContent = goal;
+    parts.bar.setAttribute("aria-valuenow", String(shown));
+    parts.bar.setAttribute("aria-valuetext", valueText);
+    parts.fill.style.width = own + "%";
+    parts.match.style.width = matched + "%";
+    line(parts.stretch, stretchText);
+    line(parts.pledge, pledgeText);
+    // Recent donors (a drive's opt-in): names and messages only ever as text.
+    var gifts = data.recent_donors || [];
+    while (parts.recent.firstChild) { parts.recent.removeChild(parts.recent.firstChild); }
+    gifts.forEach(function (gift) {
+      var item = el("li", "", gift.name + " \u00b7 " + money(gift.amount, data.currency));
+      if (gift.message) { item.appendChild(el("q", "rm", gift.message)); }
+      parts.recent.appendChild(item);
+    });
+    parts.recent.hidden = !gifts.length;
+    parts.recent.setAttribute("aria-label", "Recent gifts");
+    parts.meta.textContent = data.percent + "% \u00b7 " + donors(data.donor_count) +
+      " \u00b7 " + status(data);
+    parts.link.href = base + "/donate/" + encodeURIComponent(data.slug);
   }
 
   if (!slug) { return; }
-  fetch(base + "/api/v1/drives/" + encodeURIComponent(slug), { mode: "cors" })
-    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-    .then(render)
-    .catch(function () { host.textContent = ""; });
+  var url = base + "/api/v1/drives/" + encodeURIComponent(slug);
+  var etag = null, delay = BASE, timer = null, busy = false, gone = false;
+
+  function check() {
+    return fetch(url, { mode: "cors", cache: "no-cache", credentials: "omit" })
+      .then(function (r) {
+        if (r.status === 404) { gone = true; }  // no such drive: stop asking
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        var tag = r.headers.get("ETag");
+        if (etag !== null && tag === etag) { return false; }
+        var first = etag === null;
+        etag = tag;
+        return r.json().then(function (data) { render(data); return !first; });
+      });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    if (!gone && document.visibilityState !== "hidden") { timer = setTimeout(tick, delay); }
+  }
+
+  function tick() {
+    timer = null;
+    if (busy || gone) { return; }
+    busy = true;
+    check().then(function (changed) {
+      delay = changed ? BASE : Math.min(MAX, delay * FACTOR);
+    }, function () {
+      if (!parts) { host.textContent = ""; }
+      delay = Math.min(MAX, delay * 2);
+    }).then(function () { busy = false; schedule(); });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    clearTimeout(timer);
+    timer = null;
+    if (document.visibilityState !== "hidden") { delay = BASE; tick(); }
+  });
+  tick();
 })();
