@@ -53,13 +53,13 @@ _QUEUED = "ledger.breakdown"
 _BEFORE = "ledger.breakdown_before"
 
 
-def begin() -> None:
+def begin_breakdown() -> None:
     """A ledger attempt starts: nothing is queued."""
     db.session.info[_QUEUED] = _Queued(defaultdict(lambda: [0, 0]), defaultdict(int))
     db.session.info[_BEFORE] = {}
 
 
-def discard() -> None:
+def discard_breakdown() -> None:
     db.session.info.pop(_QUEUED, None)
     db.session.info.pop(_BEFORE, None)
 
@@ -84,17 +84,17 @@ def move_gift(drive_id: int, before: Share | None, after: Share | None) -> None:
         queued.amounts[(drive_id, share.amount)] += sign
 
 
-def remember(donation: Donation) -> None:
+def remember_breakdown(donation: Donation) -> None:
     """Note the share of an ORM-loaded donation before the ledger changes it (the
-    ledger's ``snapshot``). The first note of an attempt stays until ``move_changed``
+    ledger's ``snapshot``). The first note of an attempt stays until ``move_changed_breakdown``
     moves it on: ``apply_change`` snapshots the changed row too."""
     noted = db.session.info.setdefault(_BEFORE, {})
     if id(donation) not in noted:
         noted[id(donation)] = (donation, Share.of(donation))
 
 
-def move_changed(donation: Donation, before_amount: int) -> None:
-    """An ORM-loaded donation's change: from what ``remember`` noted (``before_amount``
+def move_changed_breakdown(donation: Donation, before_amount: int) -> None:
+    """An ORM-loaded donation's change: from what ``remember_breakdown`` noted (``before_amount``
     is what the ledger's snapshot said it counted; 0 for a new row) to what it counts
     now."""
     noted = db.session.info.get(_BEFORE, {}).get(id(donation))
@@ -131,7 +131,7 @@ def _upserts(dialect: str):
 _UPSERTS = {name: _upserts(name) for name in ("postgresql", "sqlite")}
 
 
-def write_queued() -> None:
+def write_queued_breakdown() -> None:
     """Write the attempt's summed moves (inside its transaction, before the drive
     row): one upsert per touched row, keys sorted so writers lock in one order."""
     queued = db.session.info.pop(_QUEUED, None)

@@ -19,7 +19,13 @@ from ..database import is_database_busy
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Donation, DonationEvent, Drive, DriveDonor
-from . import breakdown
+from .breakdown import (
+    begin_breakdown,
+    discard_breakdown,
+    move_changed_breakdown,
+    remember_breakdown,
+    write_queued_breakdown,
+)
 from .signals import Gift, gift_counted, totals_changed
 
 T = TypeVar("T")
@@ -79,7 +85,7 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
         result, committed = _retrying(attempts)(_commit_once, work)
     finally:
         info.pop(_OPEN, None)  # an attempt that rolled back moved nothing
-        breakdown.discard()
+        discard_breakdown()
     sender = current_app._get_current_object()
     for drive_id in sorted(committed.totals.keys() | committed.counted.keys()):
         methods = tuple(committed.counted.get(drive_id, ()))
@@ -89,10 +95,10 @@ def in_transaction(work: Callable[[], T], *, attempts: int = 8) -> T:
 
 def _commit_once(work: Callable[[], T]) -> tuple[T, _Attempt]:
     attempt = db.session.info[_OPEN] = _Attempt()
-    breakdown.begin()
+    begin_breakdown()
     try:
         result = work()
-        breakdown.write_queued()  # the drive's breakdown rows, then its totals row
+        write_queued_breakdown()  # the drive's breakdown rows, then its totals row
         _write_queued_totals(attempt)
         db.session.commit()
     except Exception:
@@ -230,7 +236,7 @@ NOT_COUNTED = Counted(0, None)  # a row being created
 
 
 def snapshot(donation: Donation) -> Counted:
-    breakdown.remember(donation)
+    remember_breakdown(donation)
     return Counted(donation.counted_amount, donation.donor_id)
 
 
@@ -262,7 +268,7 @@ def apply_change(
         move_drive_totals(
             donation.drive_id, after.amount, int(after.amount > 0), donor_id=after.donor_id
         )
-    breakdown.move_changed(donation, before.amount)
+    move_changed_breakdown(donation, before.amount)
     audit(donation.id, actor=actor, action=action, amount_delta=delta, details=details)
     return delta
 
