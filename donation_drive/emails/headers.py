@@ -11,11 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import datetime
 from email.headerregistry import Address
-from email.utils import parseaddr
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 from ..ledger.validation import validate_email
+
+if TYPE_CHECKING:
+    from ..models import OutboxEmail
 
 # Long enough for any real name; a cap keeps a hostile 200-character name from
 # turning the To header into several folded lines of encoded words.
@@ -83,3 +90,35 @@ def stable_message_id(kind: str, row_id: int, dedupe_key: str, created: str, dom
     """
     digest = hashlib.sha256(f"{dedupe_key}|{created}".encode()).hexdigest()[:16]
     return f"<{re.sub(r'[^a-z0-9-]', '', kind.lower())}.{row_id}.{digest}@{domain}>"
+
+
+def outgoing_message(
+    email: OutboxEmail,
+    *,
+    subject: str,
+    to_name: str | None,
+    now: datetime,
+    mail_from: str,
+    reply_to: str | None = None,
+) -> EmailMessage:
+    """The headers every message from the outbox carries: one place for receipts,
+    monthly notices and statements. The Message-ID is stable per outbox row, so a
+    retried delivery is the same message to the recipient's server."""
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject
+    message["From"] = mail_from
+    message["To"] = recipient(to_name, email.to_address)
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = stable_message_id(
+        email.kind,
+        email.id,
+        email.dedupe_key,
+        email.created_at.isoformat(),
+        sender_domain(mail_from),
+    )
+    # RFC 3834: an automatic message; asks vacation responders not to answer it.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    return message

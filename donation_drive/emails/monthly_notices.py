@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 
 from flask import current_app, render_template
 
@@ -22,7 +20,7 @@ from ..extensions import db
 from ..formatting import format_money
 from ..models import MonthlyGift, MonthlyGiftEvent, OutboxEmail, utcnow
 from ..monthly.tokens import manage_url
-from .headers import one_line, recipient, sender_domain, stable_message_id
+from .headers import one_line, outgoing_message
 
 FAILED = "monthly_failed"
 CHANGED = "monthly_changed"
@@ -101,22 +99,14 @@ def compose_notice(email: OutboxEmail, *, now: datetime) -> EmailMessage:
         "link": manage_url(gift),
         "org_name": org,
     }
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = context["subject"]
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = recipient(gift.donor_name, email.to_address)
-    if config.get("MAIL_REPLY_TO"):
-        message["Reply-To"] = config["MAIL_REPLY_TO"]
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = stable_message_id(
-        email.kind,
-        email.id,
-        email.dedupe_key,
-        email.created_at.isoformat(),
-        sender_domain(config["MAIL_FROM"]),
+    message = outgoing_message(
+        email,
+        subject=context["subject"],
+        to_name=gift.donor_name,
+        now=now,
+        mail_from=config["MAIL_FROM"],
+        reply_to=config.get("MAIL_REPLY_TO"),
     )
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message.set_content(render_template("emails/monthly_notice.txt", **context))
     message.add_alternative(
         render_template("emails/monthly_notice.html", **context), subtype="html"

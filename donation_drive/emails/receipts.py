@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +19,11 @@ from flask import current_app, render_template
 from ..formatting import format_money, format_percent
 from ..ledger.totals import drive_progress
 from ..models import Donation, Method, OutboxEmail, Status
-from .headers import envelope_sender, one_line, recipient, sender_domain, stable_message_id
+from .headers import (
+    envelope_sender,
+    one_line,
+    outgoing_message,
+)
 from .monthly_notices import monthly_receipt_context
 from .outbox import is_resend
 
@@ -137,23 +139,14 @@ def compose_receipt(email: OutboxEmail, donation: Donation, *, now: datetime) ->
     text = render_template("emails/receipt.txt", **context)
     html = render_template("emails/receipt.html", **context)
 
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = context["subject"]
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = recipient(donation.donor_name, email.to_address)
-    if config.get("MAIL_REPLY_TO"):
-        message["Reply-To"] = config["MAIL_REPLY_TO"]
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = stable_message_id(
-        email.kind,
-        email.id,
-        email.dedupe_key,
-        email.created_at.isoformat(),
-        sender_domain(config["MAIL_FROM"]),
+    message = outgoing_message(
+        email,
+        subject=context["subject"],
+        to_name=donation.donor_name,
+        now=now,
+        mail_from=config["MAIL_FROM"],
+        reply_to=config.get("MAIL_REPLY_TO"),
     )
-    # RFC 3834: an automatic message; asks vacation responders not to answer it.
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

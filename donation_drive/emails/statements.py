@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 
 from flask import current_app, render_template
 
 from ..models import Donor, OutboxEmail
-from .headers import one_line, recipient, sender_domain, stable_message_id
+from .headers import one_line, outgoing_message
 
 
 def reason_not_to_send_statement(email: OutboxEmail) -> str | None:
@@ -35,22 +33,14 @@ def compose_statement(email: OutboxEmail, donor: Donor | None, *, now: datetime)
     subject = one_line(render_template("emails/statement_subject.txt", **context)) or (
         f"Giving statement {email.period}"
     )
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = recipient(donor.name if donor else None, email.to_address)
-    if config.get("MAIL_REPLY_TO"):
-        message["Reply-To"] = config["MAIL_REPLY_TO"]
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = stable_message_id(
-        email.kind,
-        email.id,
-        email.dedupe_key,
-        email.created_at.isoformat(),
-        sender_domain(config["MAIL_FROM"]),
+    message = outgoing_message(
+        email,
+        subject=subject,
+        to_name=donor.name if donor else None,
+        now=now,
+        mail_from=config["MAIL_FROM"],
+        reply_to=config.get("MAIL_REPLY_TO"),
     )
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message.set_content(render_template("emails/statement.txt", **context))
     message.add_attachment(
         email.attachment,
