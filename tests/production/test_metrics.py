@@ -79,7 +79,10 @@ def test_a_donation_counts_once_however_often_it_is_recorded(client, drive):
 
 
 def test_failure_and_finding_counters_are_exposed(client):
-    webhook = ("donation_drive_webhook_failures_total", {"reason": "bad_signature"})
+    webhook = (
+        "donation_drive_webhook_failures_total",
+        {"provider": "stripe", "reason": "bad_signature"},
+    )
     email = ("donation_drive_email_failures_total", {"kind": "receipt", "outcome": "retry"})
     finding = ("donation_drive_reconcile_findings_total", {"kind": "missing_in_ledger"})
     before = [scrape(client, name, **labels) for name, labels in (webhook, email, finding)]
