@@ -7,16 +7,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..amount_text import amount_example, format_amount_input
-from ..errors import DonationDriveError, InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound
 from ..extensions import db, limiter
 from ..formatting import format_day, format_money
 from ..json_api import json_api
 from ..ledger import DriveState, Schedule, current_drive, drive_progress, get_drive, schedule_of
 from ..models import Donation, Drive
-from ..providers.stripe import PaymentDeclined, PaymentServiceUnavailable
 from ..widget.oembed import discovery_links
 from ..widget.presentation import widget_view
-from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
+from .attempts import logged_attempt
 from .drive_status import refuse_unless_accepting, schedule_notice
 from .fees import fee_terms_text
 from .form import amount_limits, parse_donation_form, quote_charge
@@ -88,14 +87,6 @@ def donate(slug: str) -> Response:
     return _private(Response(html, mimetype="text/html"))
 
 
-def _outcome_of(exc: DonationDriveError) -> str:
-    if isinstance(exc, PaymentDeclined):
-        return DECLINED
-    if isinstance(exc, PaymentServiceUnavailable):
-        return PROVIDER_ERROR
-    return REJECTED
-
-
 @bp.get("/donate/<slug>/quote")
 @json_api
 def quote(slug: str) -> Response:
@@ -118,34 +109,15 @@ def start_payment(slug: str) -> Response:
     and the client secret when the card needs 3-D Secure. Errors are JSON too,
     with the field at fault."""
     data = request.get_json(silent=True)
-    email = data.get("email") if isinstance(data, dict) else None
-    drive: Drive | None = None
-    amount: int | None = None
-    try:
-        drive = get_drive(slug)
+    with logged_attempt(data.get("email") if isinstance(data, dict) else None) as attempt:
+        drive = attempt.drive = get_drive(slug)
         refuse_unless_accepting(drive, schedule_of(drive))
         if data is None:
             raise InvalidInput("send the donation form as JSON", "payload")
         form = parse_donation_form(data, drive)
-        amount = form.total
+        attempt.email, attempt.amount = form.donor.email, form.total
         outcome = start_card_payment(drive, form)
-    except DonationDriveError as exc:
-        log_attempt(
-            drive_id=drive.id if drive else None,
-            ip=request.remote_addr,
-            email=email if isinstance(email, str) else None,
-            amount=amount,
-            outcome=_outcome_of(exc),
-            error=str(exc),
-        )
-        raise
-    log_attempt(
-        drive_id=drive.id,
-        ip=request.remote_addr,
-        email=form.donor.email,
-        amount=amount,
-        outcome=outcome.status,
-    )
+        attempt.outcome = outcome.status
     body: dict[str, object] = {
         "status": outcome.status,
         "redirect": thank_you_url(drive.slug, outcome.donation_id),
