@@ -2,8 +2,8 @@
 and 4): a ``rich`` response in JSON and XML for a drive's widget or donate URL,
 its required and optional fields, ``maxwidth``/``maxheight`` respected, 404 for a
 URL this service has nothing for, 501 for another format, and discovery links on
-the widget and donate pages that lead to that response. (Debian's ``wordpress`` as a
-real consumer is not set up here: see docs/deployment.md §5.)"""
+the widget and donate pages that lead to that response. Debian's WordPress as a real
+consumer of them: test_wordpress_browser.py."""
 
 from __future__ import annotations
 
