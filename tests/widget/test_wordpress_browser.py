@@ -10,7 +10,9 @@ so for every author, with or without ``unfiltered_html`` (class-wp-embed.php:
 discovered provider it keeps only the iframe and sandboxes it (``wp_filter_oembed_result``:
 ``sandbox="allow-scripts"``, a ``#?secret=`` on the src). Both are asserted here: an
 administrator's post and an author's post embed the same sandboxed widget, which
-still shows the drive's figures and keeps them live.
+still shows the drive's figures and keeps them live. The response's hidden fallback
+link makes WordPress load wp-embed.js, which shows and sizes the frame when the widget
+page asks, and follows its Donate link out of the sandbox (live.js).
 """
 
 from __future__ import annotations
@@ -82,24 +84,39 @@ def test_a_pasted_drive_link_embeds_the_widget_for_any_author(
     assert frames.count() == 1, wordpress.debug_log()[-3000:]
     frame = frames.first
     # Our response's iframe, as WordPress keeps a discovered provider's: sandboxed,
-    # with its secret, our size and title; the widget page whichever page was pasted.
+    # with its secret, our width and title; the widget page whichever page was pasted.
     src = frame.get_attribute("src")
     assert re.fullmatch(
         re.escape(f"{live_server.url}/widget/{running_drive.slug}") + r"#\?secret=\w{10}", src
     )
     assert frame.get_attribute("sandbox") == "allow-scripts"
     assert "wp-embedded-content" in frame.get_attribute("class").split()
-    assert (frame.get_attribute("width"), frame.get_attribute("height")) == ("480", "220")
+    assert frame.get_attribute("data-secret") == src.rsplit("=", 1)[1]
     assert frame.get_attribute("title") == f"{running_drive.title}: fundraising progress"
+    # WordPress hides the frame behind the response's link until the widget page
+    # speaks (live.js): then wp-embed.js shows it, hides the link, and sizes the
+    # frame to the height the page asked (at least 200 px).
+    expect(frame).not_to_have_attribute("style", re.compile(".*"))
+    expect(content.locator("blockquote.wp-embedded-content")).to_be_hidden()
     assert not content.get_by_text(link).count()  # the link became the embed
+    widget_page = reader.frame(url=re.compile(re.escape(live_server.url)))
+    needed = widget_page.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+    expect(frame).to_have_attribute("height", str(max(200, needed)))
+    assert widget_page.evaluate("innerHeight >= document.documentElement.scrollHeight")
     box = frame.bounding_box()
-    assert box is not None and (box["width"], box["height"]) == (480, 220)
+    assert box is not None and (box["width"], box["height"]) == (480, max(200, needed))
 
     widget = reader.frame_locator(".wp-block-post-content iframe")
     assert widget.get_by_test_id("title").inner_text() == running_drive.title
     assert widget.get_by_test_id("raised").inner_text() == "$5,706"
     assert widget.get_by_test_id("goal").inner_text() == "$75,000"
     assert widget.get_by_role("progressbar").get_attribute("aria-valuenow") == "7.6"
+
+    # The sandbox forbids the frame to navigate the post; the Donate link asks
+    # wp-embed.js to, and the reader lands on the drive's donate page.
+    widget.get_by_role("link", name=f"Donate to {running_drive.title}").click()
+    reader.wait_for_url(f"{live_server.url}/donate/{running_drive.slug}")
+    assert reader.get_by_role("heading", name=running_drive.title).first.is_visible()
 
 
 def test_the_embedded_widget_stays_live_in_wordpress_sandbox(
