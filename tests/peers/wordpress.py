@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -200,24 +201,34 @@ class WordPressSite:
     drive's 127.0.0.1, as a blog is another site), with users of the given roles."""
 
     def __init__(self, users: dict[str, str]) -> None:
+        self.php = binary("php")
         self.users_wanted = users
         self.root = Path(tempfile.mkdtemp(prefix="dd-wp-"))
         self.site = self.root / "site"
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.database = MariaDB(self.root)
-        self.php = binary("php")
         self.users: dict[str, dict[str, object]] = {}
         self.server: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WordPressSite:
         if not (WORDPRESS / "wp-settings.php").exists():
             raise RuntimeError(f"{WORDPRESS} not found: run scripts/install-system-deps")
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # no MariaDB or PHP left running after a failed start
+            raise
+        return self
+
+    def _start(self) -> None:
         self.database.start()
         self._lay_out_site()
         done = self._php(INSTALL.replace("{theme}", THEME), json.dumps(self.users_wanted))
         self.users = json.loads(done)["users"]
-        # Two workers: Chromium asks for the theme's files while a page renders.
+        # Two workers: Chromium asks for the theme's files while a page renders. The
+        # workers are the server's children: in a session of their own, so that stop()
+        # ends them with it.
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "2"}
         with open(self.root / "php-server.log", "wb") as log:
             self.server = subprocess.Popen(
@@ -225,9 +236,9 @@ class WordPressSite:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
+                start_new_session=True,
             )
         self._wait_serving()
-        return self
 
     def _lay_out_site(self) -> None:
         self.site.mkdir()
@@ -302,9 +313,11 @@ class WordPressSite:
 
     def stop(self) -> None:
         try:
-            if self.server is not None:
-                self.server.terminate()
+            if self.server is not None and self.server.poll() is None:
+                os.killpg(self.server.pid, signal.SIGTERM)
                 self.server.wait(timeout=10)
-            self.database.stop()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            try:
+                self.database.stop()
+            finally:
+                shutil.rmtree(self.root, ignore_errors=True)
