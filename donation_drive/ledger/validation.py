@@ -76,9 +76,8 @@ def validate_hex_colour(value: object, field: str = "accent") -> str:
     text = str(value or "").strip()
     match = _HEX_COLOUR_RE.fullmatch(text)
     if match is None:
-        raise InvalidInput(
-            f"must be a hex colour such as #c0392b or #c33, not {text[:20]!r}", field
-        )
+        # The value is not echoed: it came from a URL or a form, and goes to a page.
+        raise InvalidInput("must be a hex colour such as #c0392b or #c33", field)
     digits = match.group(1).lower()
     if len(digits) == 3:
         digits = "".join(c * 2 for c in digits)

@@ -97,7 +97,7 @@ def counting_line(progress: Progress, now: datetime) -> str:
             parts.append(f"{matched} matched not included")
     if progress.updated_at is not None:
         ago = format_timedelta(
-            min(progress.updated_at - now, timedelta(0)),  # never "in 1 minute"
+            min(progress.updated_at - now, timedelta(seconds=-1)),  # never "in 1 minute"
             granularity="minute",
             add_direction=True,
             locale=progress.locale,
