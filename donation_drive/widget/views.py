@@ -14,12 +14,15 @@ ETag is a hash of the body, the same on every instance for the same figures.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..ledger import Progress, drive_progress
+from ..security import content_security_policy
 from .caching import cache_headers
 from .image import image_layout
 from .oembed import discovery_links
@@ -45,12 +48,20 @@ def _open_to_every_origin(response: Response) -> Response:
     return response
 
 
-def _representation(slug: str, mimetype: str, render: Callable[[Progress], str]) -> Response:
+def _representation(
+    slug: str,
+    mimetype: str,
+    render: Callable[[Progress], str],
+    headers: Callable[[bytes], dict[str, str]] | None = None,
+) -> Response:
     """One representation of a drive's figures with the shared caching rules; a
-    matching If-None-Match gets a 304."""
+    matching If-None-Match gets a 304 (with the same ``headers(body)``: a 304's
+    headers replace the cached copy's)."""
     progress = drive_progress(slug)
     body = render(progress).encode("utf-8")
     response = Response(body, mimetype=mimetype)
+    if headers is not None:
+        response.headers.update(headers(body))
     response.set_etag(hashlib.sha256(body).hexdigest()[:24])
     cache_headers(response)
     return response.make_conditional(request)
@@ -103,9 +114,22 @@ def widget_page(slug: str) -> Response:
     return _representation(slug, "text/html", _page)
 
 
+_SVG_STYLE = re.compile(rb"<style>(.*?)</style>", re.S)
+
+
+def _image_policy(body: bytes) -> dict[str, str]:
+    """An auto image's dark palette is an inline style sheet: the CSP allows exactly
+    it, by its hash (opened on its own, the image is a document the CSP governs)."""
+    match = _SVG_STYLE.search(body)
+    if match is None:
+        return {}
+    digest = base64.b64encode(hashlib.sha256(match.group(1)).digest()).decode()
+    return {"Content-Security-Policy": content_security_policy((f"'sha256-{digest}'",))}
+
+
 @bp.get("/widget/<slug>.svg")
 def widget_svg(slug: str) -> Response:
-    return _representation(slug, "image/svg+xml", _image)
+    return _representation(slug, "image/svg+xml", _image, _image_policy)
 
 
 @bp.get("/widget/accent/<digits>.css")

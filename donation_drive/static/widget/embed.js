@@ -66,7 +66,7 @@
     ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;",
     "border:1px solid var(--dd-border);border-radius:8px;background:var(--dd-background);",
     "color:var(--dd-text);font:15px/1.4 system-ui,sans-serif;overflow-wrap:anywhere}",
-    ".t{margin:0 0 6px;font-size:16px;font-weight:600}",
+    ".t{margin:0 0 6px;font-size:16px;font-weight:600}.f{margin:0 0 8px}",
     ".r{font-size:22px;font-weight:700;color:var(--dd-accent-text)}.g{color:var(--dd-muted)}",
     ".track{height:16px;border-radius:8px;background:var(--dd-track);overflow:hidden}",
     ".fill{height:100%;border-radius:8px;background:var(--dd-accent);width:0;",
@@ -129,7 +129,7 @@
   function build() {
     var box = el("section", "w");
     var title = el("p", "t");
-    var figures = el("p");
+    var figures = el("p", "f");
     var raised = el("span", "r");
     var goal = el("span", "g");
     figures.appendChild(raised);
