@@ -73,7 +73,7 @@ def validate_hex_colour(value: object, field: str = "accent") -> str:
     """A colour written ``#rgb`` or ``#rrggbb`` (the ``#`` may be left out, since a
     bare ``#`` in a URL starts its fragment), as ``#rrggbb`` in lowercase: the one
     spelling that ever reaches CSS, HTML or SVG."""
-    text = str(value or "").strip()
+    text = str(value or "")
     match = _HEX_COLOUR_RE.fullmatch(text)
     if match is None:
         # The value is not echoed: it came from a URL or a form, and goes to a page.
@@ -87,7 +87,7 @@ def validate_hex_colour(value: object, field: str = "accent") -> str:
 def validate_choice(value: object, allowed: tuple[str, ...], field: str) -> str:
     """``value`` if it is one of ``allowed``; else ``InvalidInput`` naming ``field`` and
     listing them (the value is never echoed, so nothing typed reaches a page)."""
-    text = str(value or "").strip()
+    text = str(value or "")
     if text not in allowed:
         raise InvalidInput(f"must be one of {', '.join(allowed)}", field)
     return text
