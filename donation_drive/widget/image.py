@@ -37,19 +37,19 @@ class ImageLayout:
 
 LAYOUTS = {
     "compact": ImageLayout(
-        width=240, pad=12, title_y=22, title_size=13, title_chars=30, figures_y=46,
+        width=240, pad=12, title_y=22, title_size=13, title_chars=26, figures_y=46,
         figures_size=16, figures_end=False, bar_y=56, bar_height=10, meta_y=82,
-        meta_size=11, base_height=92, line_step=15, line_chars=38,
+        meta_size=11, base_height=92, line_step=15, line_chars=34,
     ),
     "standard": ImageLayout(
-        width=320, pad=14, title_y=24, title_size=14, title_chars=40, figures_y=50,
+        width=320, pad=14, title_y=24, title_size=14, title_chars=36, figures_y=50,
         figures_size=18, figures_end=False, bar_y=60, bar_height=12, meta_y=88,
-        meta_size=12, base_height=96, line_step=16, line_chars=52,
+        meta_size=12, base_height=96, line_step=16, line_chars=45,
     ),
     "banner": ImageLayout(
         width=640, pad=14, title_y=26, title_size=15, title_chars=44, figures_y=26,
         figures_size=16, figures_end=True, bar_y=38, bar_height=12, meta_y=68,
-        meta_size=12, base_height=78, line_step=16, line_chars=100,
+        meta_size=12, base_height=78, line_step=16, line_chars=92,
     ),
 }  # fmt: skip
 

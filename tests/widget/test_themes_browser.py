@@ -240,3 +240,33 @@ def test_a_bad_data_attribute_is_reported_and_the_default_used(reader, live_serv
     assert classes == "w dd-widget dd-theme-light dd-layout-standard"
     assert any("data-theme must be one of light, dark, auto" in m for m in messages)
     assert any("data-accent must be a hex colour" in m for m in messages)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_line_of_the_image_fits_inside_it(reader, live_server, busy_drive, layout, scheme):
+    page = reader(700)
+    url = f"{live_server.url}/widget/eoy.svg?theme={scheme}&layout={layout}&accent=%23c0392b"
+    page.goto(url)
+    width = int(page.locator("svg").get_attribute("width"))
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('text')].map(t => {
+            const b = t.getBBox();
+            return {left: b.x, right: b.x + b.width, text: t.textContent}})"""
+    )
+    background = page.locator("rect.bg").evaluate("e => getComputedStyle(e).fill")
+    # As readers see it: an <img> in a page (an SVG document itself takes no screenshot).
+    page.goto(f"{live_server.url}/widget/eoy?theme={scheme}")  # a page of the app's origin
+    page.evaluate(
+        """url => new Promise((done, failed) => {
+            document.body.replaceChildren();
+            const img = new Image(); img.onload = done; img.onerror = failed; img.src = url;
+            document.body.append(img);})""",
+        url,
+    )
+    screenshot(page, f"widget-image-{layout}-{scheme}")
+
+    assert len(boxes) == 5  # title, figures, meta, the match line and the counting line
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] <= width - 4, box
+    assert background == rgb((DARK if scheme == "dark" else LIGHT).background)

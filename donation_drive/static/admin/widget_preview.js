@@ -10,14 +10,15 @@
   if (!form || !frame || !image) { return; }
   var base = form.getAttribute("data-preview-base");
   var widths = JSON.parse(frame.getAttribute("data-widths"));
-  var shown = null;
+  var shown = null, accent = form.elements.accent.value.trim();
 
   function query() {
     var params = new URLSearchParams();
     params.set("theme", form.elements.theme.value);
     params.set("layout", form.elements.layout.value);
-    var accent = form.elements.accent.value.trim();
-    if (/^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.test(accent)) { params.set("accent", accent); }
+    var typed = form.elements.accent.value.trim();
+    if (!typed || /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.test(typed)) { accent = typed; }
+    if (accent) { params.set("accent", accent); }
     return params.toString();
   }
 
