@@ -118,7 +118,7 @@ def test_the_snippets_embed_the_drive_four_ways(admin_client, drive):
     assert (
         "&lt;iframe src=&#34;https://donate.example.org/widget/eoy&#34; "
         "title=&#34;Donation drive progress&#34;\n        width=&#34;300&#34; "
-        "height=&#34;274&#34;" in page
+        "height=&#34;266&#34;" in page
     )
     assert "https://donate.example.org/widget/eoy.svg&#34; width=&#34;240&#34;" in page
     assert 'data-testid="snippet-link">https://donate.example.org/widget/eoy</textarea>' in page

@@ -8,6 +8,7 @@ an accent that reads badly on white (yellow) included; auto follows the reader's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -270,3 +271,35 @@ def test_every_line_of_the_image_fits_inside_it(reader, live_server, busy_drive,
     for box in boxes:
         assert box["left"] >= 0 and box["right"] <= width - 4, box
     assert background == rgb((DARK if scheme == "dark" else LIGHT).background)
+
+
+@pytest.mark.parametrize("lines", [0, 1, 2], ids=["no-line", "counting", "counting-and-match"])
+@pytest.mark.parametrize(
+    ("layout", "width"), [("compact", 200), ("standard", 300), ("banner", 480)]
+)
+def test_the_iframe_snippet_is_tall_enough_for_its_layout(
+    reader, live_server, running_drive, layout, width, lines
+):
+    from donation_drive.admin.drives.widget_look import widget_snippets
+    from donation_drive.ledger import drive_progress, record_offline_donation
+
+    update_drive(
+        running_drive,
+        widget_layout=layout,
+        counting_line_shown=lines >= 1,
+        match_cap_amount=1_000_000 if lines >= 2 else None,
+    )
+    record_offline_donation(
+        running_drive,
+        amount=150_000,
+        method="check",
+        received_at=GIVEN_AT,
+        entered_by="test",
+        send_receipt=False,
+    )
+    snippet = widget_snippets(drive_progress("eoy"), live_server.url).iframe
+    height = int(re.search(r'height="(\d+)"', snippet).group(1))
+    page = reader(width)
+    page.goto(f"{live_server.url}/widget/eoy")
+
+    assert page.evaluate("() => document.body.scrollHeight") <= height

@@ -28,9 +28,10 @@ LAYOUTS = (
     ("compact", "Compact (a sidebar, 200-300 px)"),
     ("banner", "Banner (the page's whole width)"),
 )
-# The iframe snippet's size per layout, and what each optional line adds.
-FRAME = {"compact": ("300", 250), "standard": ("100%", 190), "banner": ("100%", 130)}
-FRAME_LINE = 24
+# The iframe snippet per layout: its width, its height with no optional line, and
+# what each optional line adds, measured at the layout's narrowest (compact at 200 px,
+# standard at 300, banner at 480: tests/widget/test_themes_browser.py checks they fit).
+FRAME = {"compact": ("300", 210, 56), "standard": ("100%", 220, 52), "banner": ("100%", 150, 44)}
 FRAME_MAX_WIDTH = {"compact": "300px", "standard": "480px", "banner": "100%"}
 
 
@@ -76,8 +77,8 @@ def widget_snippets(progress: Progress, base_url: str) -> WidgetSnippets:
     """The embeds of the drive's saved look (plain text: the page escapes them)."""
     base, slug = base_url.rstrip("/"), progress.slug
     lines = _optional_lines(progress)
-    width, height = FRAME[progress.widget_layout]
-    frame_height = height + FRAME_LINE * lines
+    width, height, per_line = FRAME[progress.widget_layout]
+    frame_height = height + per_line * lines
     image = image_layout(progress.widget_layout)
     shown = lines - (len(progress.recent) + 1 if progress.recent else 0)  # not in images
     return WidgetSnippets(
