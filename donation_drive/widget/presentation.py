@@ -6,9 +6,14 @@ assistive technology (the bar's ``aria-valuetext``, the image's description)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from babel.dates import format_timedelta
+from babel.lists import format_list
 
 from ..formatting import format_money, format_percent
 from ..ledger import DriveState, Progress, Schedule
+from ..models import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,9 @@ class WidgetView:
     match_bar_value: str = "0"  # the matched segment's width, after fill_value
     # Recent donors, for a drive that lists them: (name, amount, approved message).
     recent: tuple[tuple[str, str, str | None], ...] = ()
+    # "Includes $1,950 in checks and gift cards · updated 2 minutes ago", for a drive
+    # that shows the counting rule line; else empty.
+    counting_line: str = ""
 
 
 def donors_text(count: int) -> str:
@@ -54,11 +62,56 @@ def schedule_status(schedule: Schedule) -> str:
     return f"{_days(schedule.days_left)} left"
 
 
+# What the counting line calls the money of each hand-recorded method
+# (``ledger.totals.OFFLINE_CHANNELS``).
+CHANNEL_WORDS = {
+    "check": "checks",
+    "amazon_gift_card": "gift cards",
+    "bitcoin": "bitcoin",
+    "cash": "cash",
+    "other": "other gifts",
+}
+
+
+def counting_line(progress: Progress, now: datetime) -> str:
+    """What the total is made of, for readers: the money that came by hand, how the
+    match counts, and when the figures last changed. Empty unless the drive shows it."""
+    if not progress.counting_line_shown:
+        return ""
+
+    def money(amount: int) -> str:
+        return format_money(amount, progress.currency, progress.locale, whole=True)
+
+    parts = []
+    if progress.offline_amount:
+        channels = format_list(
+            [CHANNEL_WORDS.get(method, method) for method, _ in progress.offline_by_method],
+            locale=progress.locale,
+        )
+        parts.append(f"includes {money(progress.offline_amount)} in {channels}")
+    if progress.match_cap_amount is not None:
+        matched = money(progress.matched_amount)
+        if progress.match_added_to_total:
+            parts.append(f"includes {matched} matched")
+        else:
+            parts.append(f"{matched} matched not included")
+    if progress.updated_at is not None:
+        ago = format_timedelta(
+            min(progress.updated_at - now, timedelta(seconds=-1)),  # never "in 1 minute"
+            granularity="minute",
+            add_direction=True,
+            locale=progress.locale,
+        )
+        parts.append(f"updated {ago}")
+    line = " · ".join(parts)
+    return line[:1].upper() + line[1:]
+
+
 def _percent_of(amount: int, whole: int) -> float:
     return min((amount * 1000 // whole) / 10, 100.0)
 
 
-def widget_view(progress: Progress) -> WidgetView:
+def widget_view(progress: Progress, now: datetime | None = None) -> WidgetView:
     def money(amount: int) -> str:
         return format_money(amount, progress.currency, progress.locale, whole=True)
 
@@ -108,4 +161,5 @@ def widget_view(progress: Progress) -> WidgetView:
         match_line=match_line,
         match_bar_value=f"{round(matched, 1):g}",
         recent=tuple((gift.name, money(gift.amount), gift.message) for gift in progress.recent),
+        counting_line=counting_line(progress, now or utcnow()),
     )

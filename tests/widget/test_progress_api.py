@@ -41,6 +41,10 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         "counted_amount",
         "target_amount",
         "recent_donors",  # tests/widget/test_recent_donors.py
+        # The drive's default look and the counting line (tests/widget/test_themes.py,
+        # tests/widget/test_counting_line.py).
+        "widget",
+        "counting",
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"

@@ -23,31 +23,75 @@
   var asked = Number(script.getAttribute("data-refresh"));
   var BASE = asked >= 2 ? asked * 1000 : 5000, MAX = 60000, FACTOR = 1.5;
 
+  // The look: data-theme, data-layout, data-accent, else the drive's defaults (the
+  // JSON's "widget"). A value the widget does not know is reported and left out.
+  var CHOICES = { theme: ["light", "dark", "auto"], layout: ["compact", "standard", "banner"] };
+  function option(name) {
+    var value = script.getAttribute("data-" + name);
+    if (!value) { return null; }
+    var ok = name === "accent" ? /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.test(value)
+      : CHOICES[name].indexOf(value) >= 0;
+    if (ok) { return value; }
+    console.error("Donation Drive widget: data-" + name + " must be " + (name === "accent"
+      ? "a hex colour such as #c0392b" : "one of " + CHOICES[name].join(", ")) +
+      "; using the drive's default");
+    return null;
+  }
+  function hex6(value) {
+    var digits = value.replace("#", "").toLowerCase();
+    return digits.length === 3 ? digits.replace(/(.)/g, "$1$1") : digits;
+  }
+  var asks = { theme: option("theme"), layout: option("layout"), accent: option("accent") };
+
   var host = document.createElement("div");
   host.className = "donation-drive-widget";
   script.parentNode.insertBefore(host, script.nextSibling);
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
 
+  // The same palettes as the iframe page (widget.css, widget/themes.py): light, dark
+  // for .dd-theme-dark and, under the reader's dark preference, for .dd-theme-auto.
+  var LIGHT = "--dd-background:#ffffff;--dd-text:#1f2328;--dd-muted:#3d444d;" +
+    "--dd-border:#d0d7de;--dd-track:#e6e9ec;--dd-match:#8250df;--dd-accent:#1a7f37;" +
+    "--dd-accent-text:#116329;--dd-button:#1a7f37;--dd-on-button:#ffffff;--dd-focus:#0969da";
+  var DARK = "--dd-background:#0d1117;--dd-text:#e6edf3;--dd-muted:#9198a1;" +
+    "--dd-border:#3d444d;--dd-track:#30363d;--dd-match:#a371f7;--dd-accent:#2ea043;" +
+    "--dd-accent-text:#3fb950;--dd-button:#238636;--dd-on-button:#ffffff;--dd-focus:#58a6ff";
   var style = document.createElement("style");
   style.textContent = [
     // !important: inside a shadow root, :host's important rules beat the host page's
     // important rules (e.g. "* { color: red !important }"), normal ones do not.
-    ":host{all:initial!important;display:block!important}",
-    ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;border:1px solid #d0d7de;",
-    "border-radius:8px;background:#fff;color:#1f2328;font:15px/1.4 system-ui,sans-serif}",
-    ".t{margin:0 0 6px;font-size:16px;font-weight:600}",
-    ".r{font-size:22px;font-weight:700;color:#116329}",
-    ".track{height:16px;border-radius:8px;background:#e6e9ec;overflow:hidden}",
-    ".fill{height:100%;border-radius:8px;background:#1a7f37;width:0;",
+    ":host{all:initial!important;display:block!important;container-type:inline-size!important}",
+    ".w{" + LIGHT + "}.w.dd-theme-dark{" + DARK + "}",
+    "@media (prefers-color-scheme:dark){.w.dd-theme-auto{" + DARK + "}}",
+    ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;",
+    "border:1px solid var(--dd-border);border-radius:8px;background:var(--dd-background);",
+    "color:var(--dd-text);font:15px/1.4 system-ui,sans-serif;overflow-wrap:anywhere}",
+    ".t{margin:0 0 6px;font-size:16px;font-weight:600}.f{margin:0 0 8px}",
+    ".r{font-size:22px;font-weight:700;color:var(--dd-accent-text)}.g{color:var(--dd-muted)}",
+    ".track{height:16px;border-radius:8px;background:var(--dd-track);overflow:hidden}",
+    ".fill{height:100%;border-radius:8px;background:var(--dd-accent);width:0;",
     "transition:width .6s ease-out}",
-    ".track{display:flex}.fill{flex:none}.match{height:100%;background:#8250df;width:0;",
-    "flex:none;transition:width .6s ease-out}.x{margin:-4px 0 10px;color:#3d444d;font-size:13px}",
+    ".track{display:flex}.fill{flex:none}.match{height:100%;background:var(--dd-match);",
+    "width:0;flex:none;transition:width .6s ease-out}",
+    ".x{margin:-4px 0 10px;color:var(--dd-muted);font-size:13px}",
     "@media (prefers-reduced-motion:reduce){.fill,.match{transition:none}}",
     ".rl{margin:0 0 10px;padding:0;list-style:none;font-size:13px}.rl li{margin:2px 0}",
-    ".rm{display:block;color:#3d444d;font-style:italic}[hidden]{display:none!important}",
-    ".m{margin:6px 0 10px;color:#3d444d;font-size:14px}",
-    "a{display:inline-block;padding:6px 14px;border-radius:6px;background:#1a7f37;color:#fff;",
-    "font-weight:600;text-decoration:none}"
+    ".rm{display:block;color:var(--dd-muted);font-style:italic}[hidden]{display:none!important}",
+    ".m{margin:6px 0 10px;color:var(--dd-muted);font-size:14px}",
+    "a{display:inline-block;padding:6px 14px;border-radius:6px;background:var(--dd-button);",
+    "color:var(--dd-on-button);font-weight:600;text-decoration:none}",
+    "a:focus-visible{outline:3px solid var(--dd-focus);outline-offset:2px}",
+    // Compact: a sidebar of 200-300 px.
+    ".dd-layout-compact{max-width:300px;padding:10px 12px;font-size:14px}",
+    ".dd-layout-compact .t{font-size:15px}.dd-layout-compact .r{font-size:19px}",
+    ".dd-layout-compact .m{font-size:13px}.dd-layout-compact .x{font-size:12px}",
+    ".dd-layout-compact a{display:block;text-align:center}",
+    // Banner: as wide as the page, the donate button beside the figures when it fits.
+    ".dd-layout-banner{max-width:none}",
+    "@container (min-width:480px){.dd-layout-banner{display:grid;",
+    "grid-template-columns:minmax(0,1fr) auto;column-gap:20px;align-items:center}",
+    ".dd-layout-banner>*{grid-column:1}",
+    ".dd-layout-banner>a{grid-column:2;grid-row:1/span 9;padding:10px 22px}}"
   ].join("");
   root.appendChild(style);
 
@@ -85,7 +129,7 @@
   function build() {
     var box = el("section", "w");
     var title = el("p", "t");
-    var figures = el("p");
+    var figures = el("p", "f");
     var raised = el("span", "r");
     var goal = el("span", "g");
     figures.appendChild(raised);
@@ -103,15 +147,16 @@
     var meta = el("p", "m");
     var stretch = el("p", "x s");
     var pledge = el("p", "x p");
+    var counting = el("p", "x c");
     var recent = el("ul", "rl");
     var link = el("a", "", "Donate");
-    [title, figures, bar, meta, stretch, pledge, recent, link].forEach(function (node) {
+    [title, figures, bar, meta, stretch, pledge, counting, recent, link].forEach(function (node) {
       box.appendChild(node);
     });
     root.appendChild(box);
     return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
-             match: match, meta: meta, stretch: stretch, pledge: pledge, recent: recent,
-             link: link };
+             match: match, meta: meta, stretch: stretch, pledge: pledge, counting: counting,
+             recent: recent, link: link, accent: null };
   }
 
   function percentOf(amount, whole) {
@@ -121,6 +166,22 @@
   function line(node, text) {
     node.textContent = text;
     node.hidden = !text;
+  }
+
+  function look(defaults) {
+    var theme = asks.theme || defaults.theme || "light";
+    var layout = asks.layout || defaults.layout || "standard";
+    var accent = asks.accent ? "#" + hex6(asks.accent) : defaults.accent;
+    parts.box.className = "w dd-widget dd-theme-" + theme + " dd-layout-" + layout +
+      (accent ? " dd-accent" : "");
+    if (accent && accent !== parts.accent) {
+      // The accent's colours, contrast-checked by the server (widget/themes.py).
+      var sheet = document.createElement("link");
+      sheet.rel = "stylesheet";
+      sheet.href = base + "/widget/accent/" + hex6(accent) + ".css";
+      root.insertBefore(sheet, parts.box);
+      parts.accent = accent;
+    }
   }
 
   function render(data) {
@@ -152,6 +213,7 @@
         valueText += ", plus " + amount + " matched";
       }
     }
+    look(data.widget || {});
     parts.box.setAttribute("aria-label", data.title);
     parts.title.textContent = data.title;
     parts.raised.textContent = raised;
@@ -162,6 +224,8 @@
     parts.match.style.width = matched + "%";
     line(parts.stretch, stretchText);
     line(parts.pledge, pledgeText);
+    // The counting rule line, in the server's words (widget/presentation.py).
+    line(parts.counting, data.counting ? data.counting.line : "");
     // Recent donors (a drive's opt-in): names and messages only ever as text.
     var gifts = data.recent_donors || [];
     while (parts.recent.firstChild) { parts.recent.removeChild(parts.recent.firstChild); }
