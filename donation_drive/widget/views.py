@@ -19,10 +19,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..i18n import display_locale, html_lang, lang_query, speaking
 from ..ledger import Progress, drive_progress
 from .caching import cache_headers
 from .oembed import discovery_links
-from .presentation import widget_view
+from .presentation import widget_text, widget_view
 
 bp = Blueprint("widget", __name__)
 
@@ -36,33 +37,40 @@ def _open_to_every_origin(response: Response) -> Response:
     return response
 
 
-def _representation(slug: str, mimetype: str, render: Callable[[Progress], str]) -> Response:
-    """One representation of a drive's figures with the shared caching rules; a
-    matching If-None-Match gets a 304."""
+def _representation(slug: str, mimetype: str, render: Callable[[Progress, str], str]) -> Response:
+    """One representation of a drive's figures with the shared caching rules, in the
+    drive's language or the one ``?lang=`` asks for; a matching If-None-Match gets a
+    304."""
     progress = drive_progress(slug)
-    body = render(progress).encode("utf-8")
+    locale = display_locale(progress.locale, request.args.get("lang"))
+    with speaking(locale):
+        body = render(progress, locale).encode("utf-8")
     response = Response(body, mimetype=mimetype)
     response.set_etag(hashlib.sha256(body).hexdigest()[:24])
     cache_headers(response)
     return response.make_conditional(request)
 
 
-def _json(progress: Progress) -> str:
-    return current_app.json.dumps(progress.as_json(), separators=(",", ":"))
+def _json(progress: Progress, locale: str) -> str:
+    text = widget_text(widget_view(progress, locale), locale)
+    return current_app.json.dumps({**progress.as_json(), "text": text}, separators=(",", ":"))
 
 
-def _page(progress: Progress) -> str:
+def _page(progress: Progress, locale: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return render_template(
         "widget/widget.html",
-        view=widget_view(progress),
-        donate_url=f"{base}/donate/{progress.slug}",
+        view=widget_view(progress, locale),
+        lang=html_lang(locale),
+        donate_url=f"{base}/donate/{progress.slug}{lang_query(locale, progress.locale)}",
         oembed_links=discovery_links(f"{base}/widget/{progress.slug}", progress.title),
     )
 
 
-def _image(progress: Progress) -> str:
-    return render_template("widget/widget.svg", view=widget_view(progress))
+def _image(progress: Progress, locale: str) -> str:
+    return render_template(
+        "widget/widget.svg", view=widget_view(progress, locale), lang=html_lang(locale)
+    )
 
 
 @bp.get("/api/v1/drives/<slug>")

@@ -41,6 +41,7 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         "counted_amount",
         "target_amount",
         "recent_donors",  # tests/widget/test_recent_donors.py
+        "text",  # the words and figures embed.js shows (tests/widget/test_languages.py)
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"
