@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 	touch $(STAMP)
 
-# The translation catalogs (docs/widget.md, "Languages"). `extract` collects every
+# The translation catalogs (docs/languages.md). `extract` collects every
 # _()/gettext string of the donor- and reader-facing code (babel.cfg) into the
 # template and merges it into each language's messages.po; `compile` makes the .mo
 # files the app reads (not in git: the wheel's build compiles its own, setup.py).

@@ -2,7 +2,7 @@
 thank-you pages and the receipts (the admin stays in English).
 
 Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po`` (``make extract``,
-``make compile``; docs/widget.md, "Languages"). A page speaks its drive's locale
+``make compile``; docs/languages.md). A page speaks its drive's locale
 unless the embed asks for another language (``?lang=``, ``data-lang``); the locale
 chosen also formats its numbers and money (Babel). The choice never comes from
 ``Accept-Language``: the widget is cached by URL in front of the app, so the URL alone
