@@ -15,7 +15,17 @@ from flask.testing import FlaskClient
 
 from donation_drive.checkout.links import thank_you_url
 from donation_drive.i18n import display_locale
-from donation_drive.ledger import DonorDetails, create_drive, record_offline_donation, update_drive
+from donation_drive.ledger import (
+    DonorDetails,
+    create_drive,
+    record_offline_donation,
+    update_drive,
+)
+from donation_drive.ledger.donations import (
+    attach_provider_ref,
+    create_pending_card_donation,
+    mark_payment_unsuccessful,
+)
 from donation_drive.models import Drive, utcnow
 
 from .catalogs import readable, untranslated
@@ -205,3 +215,26 @@ def test_lang_overrides_the_drives_language_and_carries_on_to_the_checkout(
 )
 def test_the_locale_chosen(drive_locale: str, asked: str | None, chosen: str):
     assert display_locale(drive_locale, asked) == chosen
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_pending_and_failed_thank_you_pages_speak_the_drives_language(
+    app: Flask, client: FlaskClient, lang: str
+):
+    drive = drive_speaking(lang)
+    donor = DonorDetails(name="Zoë", email="zoe@example.org")
+    pending = create_pending_card_donation(
+        drive, amount=50_000, donor=donor, provider="stripe", fee_covered_amount=1_480
+    )
+    failed = create_pending_card_donation(drive, amount=50_000, donor=donor, provider="stripe")
+    attach_provider_ref(failed.id, "pi_declined")
+    mark_payment_unsuccessful(
+        "stripe", "pi_declined", status="failed", reason=None, actor="webhook"
+    )
+
+    for donation in (pending, failed):
+        with app.test_request_context():
+            url = thank_you_url(drive.slug, donation.id)
+        shown = readable(client.get(url).get_data(as_text=True))
+        assert GIFT[lang] in shown
+        assert_speaks(shown.replace(TITLE, "").replace("zoe@example.org", ""), lang)
