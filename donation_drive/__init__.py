@@ -41,6 +41,7 @@ def create_app(
     )
 
     from .database import configure_engine_events
+    from .i18n import init_i18n
     from .sessions import PublicAwareSessionInterface
     from .subscriptions import connect_ledger_receivers
     from .web import register_web
@@ -52,6 +53,7 @@ def create_app(
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    init_i18n(app)
     with app.app_context():
         configure_engine_events(db.engine)
 

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..amount_text import amount_example, parse_amount
@@ -31,6 +32,7 @@ from ..checkout.rate_limits import (
 from ..errors import InvalidInput, NotFound
 from ..extensions import db, limiter
 from ..formatting import format_money
+from ..i18n import html_lang, lang_query, request_locale, speaking
 from ..json_api import json_api
 from ..ledger import drive_progress, get_drive, schedule_of
 from ..models import MonthlyGift
@@ -54,7 +56,8 @@ def _thanks_serializer() -> URLSafeSerializer:
 
 
 def every_month(amount: int, currency: str, locale: str) -> str:
-    return f"{format_money(amount, currency, locale)} every month"
+    """ "$25.00 every month", in the language of the block it is called in."""
+    return gettext("%(amount)s every month", amount=format_money(amount, currency, locale))
 
 
 @bp.post("/donate/<slug>/monthly")
@@ -107,14 +110,18 @@ def thank_you(slug: str, token: str) -> Response:
     catch_up(gift)
     gift = db.session.get(MonthlyGift, gift_id, populate_existing=True)
     drive = gift.drive
-    html = render_template(
-        "monthly/thank_you.html",
-        drive=drive,
-        gift=gift,
-        paid=bool(installments_of(gift)),
-        progress=widget_view(drive_progress(slug, fresh=True)),
-        every_month=every_month(gift.amount, gift.currency, drive.locale),
-    )
+    locale = request_locale(drive.locale)
+    with speaking(locale):
+        html = render_template(
+            "monthly/thank_you.html",
+            drive=drive,
+            lang=html_lang(locale),
+            lang_query=lang_query(locale, drive.locale),
+            gift=gift,
+            paid=bool(installments_of(gift)),
+            progress=widget_view(drive_progress(slug, fresh=True), locale),
+            every_month=every_month(gift.amount, gift.currency, locale),
+        )
     return _private(Response(html, mimetype="text/html"))
 
 

@@ -21,12 +21,13 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..i18n import display_locale, html_lang, lang_query, speaking
 from ..ledger import Progress, drive_progress
 from ..security import content_security_policy
 from .caching import cache_headers
 from .image import image_layout
 from .oembed import discovery_links
-from .presentation import widget_view
+from .presentation import widget_text, widget_view
 from .themes import (
     Theme,
     accent_from_digits,
@@ -51,14 +52,16 @@ def _open_to_every_origin(response: Response) -> Response:
 def _representation(
     slug: str,
     mimetype: str,
-    render: Callable[[Progress], str],
+    render: Callable[[Progress, str], str],
     headers: Callable[[bytes], dict[str, str]] | None = None,
 ) -> Response:
-    """One representation of a drive's figures with the shared caching rules; a
-    matching If-None-Match gets a 304 (with the same ``headers(body)``: a 304's
-    headers replace the cached copy's)."""
+    """One representation of a drive's figures with the shared caching rules, in the
+    drive's language or the one ``?lang=`` asks for; a matching If-None-Match gets a
+    304 (with the same ``headers(body)``: a 304's headers replace the cached copy's)."""
     progress = drive_progress(slug)
-    body = render(progress).encode("utf-8")
+    locale = display_locale(progress.locale, request.args.get("lang"))
+    with speaking(locale):
+        body = render(progress, locale).encode("utf-8")
     response = Response(body, mimetype=mimetype)
     if headers is not None:
         response.headers.update(headers(body))
@@ -67,11 +70,12 @@ def _representation(
     return response.make_conditional(request)
 
 
-def _json(progress: Progress) -> str:
-    body = progress.as_json()
+def _json(progress: Progress, locale: str) -> str:
+    view = widget_view(progress, locale)
+    body = {**progress.as_json(), "text": widget_text(view, locale)}
     if body["counting"] is not None:
         # The line in words too, so the script embed says what the page and image say.
-        body["counting"]["line"] = widget_view(progress).counting_line
+        body["counting"]["line"] = view.counting_line
     return current_app.json.dumps(body, separators=(",", ":"))
 
 
@@ -82,22 +86,24 @@ def _theme(progress: Progress) -> Theme:
     return theme_from_query(request.args, drive_theme(progress))
 
 
-def _page(progress: Progress) -> str:
+def _page(progress: Progress, locale: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return render_template(
         "widget/widget.html",
-        view=widget_view(progress),
+        view=widget_view(progress, locale),
         theme=_theme(progress),
-        donate_url=f"{base}/donate/{progress.slug}",
+        lang=html_lang(locale),
+        donate_url=f"{base}/donate/{progress.slug}{lang_query(locale, progress.locale)}",
         oembed_links=discovery_links(f"{base}/widget/{progress.slug}", progress.title),
     )
 
 
-def _image(progress: Progress) -> str:
+def _image(progress: Progress, locale: str) -> str:
     theme = _theme(progress)
     return render_template(
         "widget/widget.svg",
-        view=widget_view(progress),
+        view=widget_view(progress, locale),
+        lang=html_lang(locale),
         g=image_layout(theme.layout),
         c=palette(theme, dark=theme.scheme == "dark"),
         dark=palette(theme, dark=True) if theme.scheme == "auto" else None,

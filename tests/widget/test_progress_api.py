@@ -45,6 +45,7 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         # tests/widget/test_counting_line.py).
         "widget",
         "counting",
+        "text",  # the words and figures embed.js shows (tests/widget/test_languages.py)
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"

@@ -12,6 +12,10 @@
  * backing off up to a minute while the figures stay the same, and stops while the
  * page is hidden (Page Visibility API), asking at once when it is shown again. The
  * bar moves with a CSS transition, none under prefers-reduced-motion.
+ *
+ * Words and figures are the server's (the JSON's "text", Babel-formatted), in the
+ * drive's language or the one data-lang="de" asks for (data-locale, the older name,
+ * still works); a language without a catalog falls back to the drive's.
  */
 (function () {
   "use strict";
@@ -19,7 +23,7 @@
   if (!script) { return; }
   var slug = script.getAttribute("data-drive");
   var base = new URL(script.src, document.baseURI).origin;
-  var locale = script.getAttribute("data-locale") || undefined;
+  var lang = script.getAttribute("data-lang") || script.getAttribute("data-locale") || "";
   var asked = Number(script.getAttribute("data-refresh"));
   var BASE = asked >= 2 ? asked * 1000 : 5000, MAX = 60000, FACTOR = 1.5;
 
@@ -102,28 +106,6 @@
     return node;
   }
 
-  function money(minor, currency) {
-    var digits = new Intl.NumberFormat(locale, { style: "currency", currency: currency })
-      .resolvedOptions().maximumFractionDigits;
-    var major = minor / Math.pow(10, digits);
-    var whole = Number.isInteger(major);
-    return new Intl.NumberFormat(locale, {
-      style: "currency", currency: currency,
-      minimumFractionDigits: whole ? 0 : digits, maximumFractionDigits: whole ? 0 : digits
-    }).format(major);
-  }
-
-  function days(n) { return n + (n === 1 ? " day" : " days"); }
-
-  // The same words as the server's widget (widget/presentation.py).
-  function status(data) {
-    if (data.state === "upcoming") { return "Starts in " + days(data.starts_in_days); }
-    if (data.state === "ended") { return "Ended"; }
-    return data.days_left === 0 ? "Ends today" : days(data.days_left) + " left";
-  }
-
-  function donors(n) { return n + (n === 1 ? " donor" : " donors"); }
-
   var parts = null;
 
   function build() {
@@ -132,12 +114,12 @@
     var figures = el("p", "f");
     var raised = el("span", "r");
     var goal = el("span", "g");
+    var of = document.createTextNode(" ");
     figures.appendChild(raised);
-    figures.appendChild(document.createTextNode(" raised of "));
+    figures.appendChild(of);
     figures.appendChild(goal);
     var bar = el("div", "track");
     bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-label", "Progress toward the goal");
     bar.setAttribute("aria-valuemin", "0");
     bar.setAttribute("aria-valuemax", "100");
     var fill = el("div", "fill");
@@ -149,12 +131,12 @@
     var pledge = el("p", "x p");
     var counting = el("p", "x c");
     var recent = el("ul", "rl");
-    var link = el("a", "", "Donate");
+    var link = el("a", "");
     [title, figures, bar, meta, stretch, pledge, counting, recent, link].forEach(function (node) {
       box.appendChild(node);
     });
     root.appendChild(box);
-    return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
+    return { box: box, title: title, raised: raised, of: of, goal: goal, bar: bar, fill: fill,
              match: match, meta: meta, stretch: stretch, pledge: pledge, counting: counting,
              recent: recent, link: link, accent: null };
   }
@@ -186,63 +168,52 @@
 
   function render(data) {
     if (!parts) { parts = build(); }
-    // The same figures and words as the server's widget (widget/presentation.py).
-    var raised = money(data.counted_amount, data.currency);
-    var goal = money(data.goal_amount, data.currency);
+    // The server's words and figures (widget/presentation.py); only the bar's widths
+    // are worked out here.
+    var text = data.text;
     var target = data.target_amount;
     var shown = percentOf(data.counted_amount, target);
-    var valueText = raised + " raised of " + goal + " goal (" + data.percent + "%)";
-    var stretchText = "";
-    if (target !== data.goal_amount) {
-      var stretchPercent = Math.floor(data.counted_amount * 1000 / target) / 10;
-      stretchText = "Goal reached! Stretch goal: " + money(target, data.currency) +
-        " (" + stretchPercent + "%)";
-      valueText += ", stretch goal " + money(target, data.currency) + " (" + stretchPercent + "%)";
-    }
-    var pledgeText = "", own = shown, matched = 0, m = data.match;
+    var own = shown, matched = 0, m = data.match;
     if (m) {
-      var by = m.sponsor ? " by " + m.sponsor : "";
-      var terms = "every gift matched up to " + money(m.cap_amount, data.currency) + by;
-      var amount = money(m.matched_amount, data.currency);
       own = percentOf(data.raised_amount, target);
       matched = Math.min(percentOf(m.matched_amount, target), 100 - own);
-      if (m.added_to_total) {
-        pledgeText = "Includes " + amount + " matched: " + terms;
-      } else {
-        pledgeText = "+ " + amount + " matched: " + terms;
-        valueText += ", plus " + amount + " matched";
-      }
     }
     look(data.widget || {});
+    host.lang = text.lang;
     parts.box.setAttribute("aria-label", data.title);
     parts.title.textContent = data.title;
-    parts.raised.textContent = raised;
-    parts.goal.textContent = goal;
+    parts.raised.textContent = text.raised;
+    parts.of.textContent = " " + text.raised_of + " ";
+    parts.goal.textContent = text.goal;
+    parts.bar.setAttribute("aria-label", text.progress_label);
     parts.bar.setAttribute("aria-valuenow", String(shown));
-    parts.bar.setAttribute("aria-valuetext", valueText);
+    parts.bar.setAttribute("aria-valuetext", text.value_text);
     parts.fill.style.width = own + "%";
     parts.match.style.width = matched + "%";
-    line(parts.stretch, stretchText);
-    line(parts.pledge, pledgeText);
+    line(parts.stretch, text.stretch_line);
+    line(parts.pledge, text.match_line);
     // The counting rule line, in the server's words (widget/presentation.py).
     line(parts.counting, data.counting ? data.counting.line : "");
     // Recent donors (a drive's opt-in): names and messages only ever as text.
     var gifts = data.recent_donors || [];
     while (parts.recent.firstChild) { parts.recent.removeChild(parts.recent.firstChild); }
-    gifts.forEach(function (gift) {
-      var item = el("li", "", gift.name + " \u00b7 " + money(gift.amount, data.currency));
+    gifts.forEach(function (gift, i) {
+      var item = el("li", "", text.recent[i].name + " \u00b7 " + text.recent[i].amount);
       if (gift.message) { item.appendChild(el("q", "rm", gift.message)); }
       parts.recent.appendChild(item);
     });
     parts.recent.hidden = !gifts.length;
-    parts.recent.setAttribute("aria-label", "Recent gifts");
-    parts.meta.textContent = data.percent + "% \u00b7 " + donors(data.donor_count) +
-      " \u00b7 " + status(data);
-    parts.link.href = base + "/donate/" + encodeURIComponent(data.slug);
+    parts.recent.setAttribute("aria-label", text.recent_title);
+    parts.meta.textContent = text.percent + " \u00b7 " + text.donors + " \u00b7 " + text.status;
+    parts.link.textContent = text.donate;
+    parts.link.setAttribute("aria-label", text.donate_label);
+    parts.link.href = base + "/donate/" + encodeURIComponent(data.slug) +
+      (lang ? "?lang=" + encodeURIComponent(text.lang) : "");
   }
 
   if (!slug) { return; }
-  var url = base + "/api/v1/drives/" + encodeURIComponent(slug);
+  var url = base + "/api/v1/drives/" + encodeURIComponent(slug) +
+    (lang ? "?lang=" + encodeURIComponent(lang) : "");
   var etag = null, delay = BASE, timer = null, busy = false, gone = false;
 
   function check() {
