@@ -11,7 +11,7 @@ Start-up time (docs/benchmarks.md, CLI start-up): Flask's group builds the app, 
 imports every domain, even to print ``--help``. This group lists the commands from
 ``COMMANDS`` below instead, and builds the app only when a command is looked up to run
 (or to show its own help), without its web side unless the command serves pages
-(``SERVES_PAGES``). ``tests/test_cli_startup.py`` checks the list against the app.
+(``SERVES_PAGES``). ``tests/test_startup_imports.py`` checks the list against the app.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def _as_tuple(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 def revisions() -> dict[str, tuple[str, ...]]:
     """Each migration's revision and the revisions it follows (``down_revision``), as
-    Alembic reads them (``tests/test_schema.py`` compares the two)."""
+    Alembic reads them (``tests/test_startup_imports.py`` compares the two)."""
     return _revisions(directory())
 
 
