@@ -183,7 +183,9 @@ def test_a_taken_slug_is_refused(admin_client, drive):
 
 
 def test_embed_snippets_match_the_readme(admin_client, drive):
-    page = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
+    settings = admin_client.get("/admin/drives/eoy/edit").get_data(as_text=True)
+    assert 'href="/admin/drives/eoy/widget" data-testid="widget-page-link"' in settings
+    page = admin_client.get("/admin/drives/eoy/widget").get_data(as_text=True)
     assert (
         "&lt;iframe src=&#34;https://donate.example.org/widget/eoy&#34; "
         "title=&#34;Donation drive progress&#34;" in page

@@ -97,4 +97,5 @@ def test_the_drive_page_previews_the_widget(page, live_server, admin_user, drive
     page.goto(f"{base}/admin/drives/eoy/edit")
     frame = page.frame_locator("iframe.widget-preview")
     assert frame.get_by_test_id("raised").inner_text() == "$0"
+    page.get_by_test_id("widget-page-link").click()
     assert "/widget/eoy" in page.input_value("#snippet-iframe")

@@ -1,9 +1,35 @@
-"""The drive settings forms: editing a drive, and creating one."""
+"""The drive settings forms: editing a drive, and creating one; ``save_drive``, how
+every drive form (settings, goals, widget) writes what it read."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
+
+from ...errors import DonationDriveError
+from ...extensions import db
+from ...ledger import update_drive
+from ...models import Drive
+from ..forms import FieldErrors
+
+
+def save_drive(drive: Drive, changes: dict[str, Any], errors: FieldErrors, saved: str) -> bool:
+    """Write ``changes`` through the ledger unless the form already has errors; the
+    ledger's refusal goes under the field it names. True (and ``saved`` flashed) when
+    written, so the view redirects; False, so it shows the form again with a 400."""
+    if errors:
+        return False
+    try:
+        update_drive(drive, **changes)
+    except DonationDriveError as exc:
+        db.session.rollback()
+        errors.add(exc)
+        return False
+    flash(saved, "success")
+    return True
 
 
 class DriveForm(FlaskForm):

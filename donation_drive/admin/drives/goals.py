@@ -5,16 +5,16 @@ them (``widget/presentation.py``)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
 from ...amount_text import format_amount_input, parse_amount
-from ...errors import DonationDriveError, InvalidInput
-from ...extensions import db
-from ...ledger import drive_progress, get_drive, update_drive
+from ...errors import InvalidInput
+from ...ledger import drive_progress, get_drive
 from ..blueprint import bp
 from ..forms import FieldErrors
+from .forms import save_drive
 
 
 class DriveGoalsForm(FlaskForm):
@@ -85,15 +85,8 @@ def drive_goals(slug: str):
             changes["recent_donors_shown"] = int(shown)
         else:
             errors.add(InvalidInput("a whole number from 0 to 20", "recent_donors_shown"))
-        if not errors:
-            try:
-                update_drive(drive, **changes)
-            except DonationDriveError as exc:
-                db.session.rollback()
-                errors.add(exc)
-            else:
-                flash(f"Saved the goals of {drive.title}.", "success")
-                return redirect(url_for("admin.drive_goals", slug=drive.slug))
+        if save_drive(drive, changes, errors, f"Saved the goals of {drive.title}."):
+            return redirect(url_for("admin.drive_goals", slug=drive.slug))
         status = 400
     else:
         status = 400

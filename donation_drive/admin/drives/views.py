@@ -4,7 +4,6 @@ year's, and the widget's copy-paste embed snippets with a live preview."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from ...amount_text import format_amount_input, parse_amount
 from ...errors import DonationDriveError, InvalidInput
 from ...extensions import db
-from ...ledger import create_drive, drive_progress, get_drive, list_drives, update_drive
+from ...ledger import create_drive, drive_progress, get_drive, list_drives
 from ...ledger.validation import (
     clean_text,
     parse_datetime,
@@ -26,38 +25,11 @@ from ..blueprint import bp
 from ..display import admin_timezone
 from ..drive_choice import default_drive
 from ..forms import FieldErrors
-from .forms import DriveForm, NewDriveForm
+from .forms import DriveForm, NewDriveForm, save_drive
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 _LAST_MOMENT_OF_MINUTE = timedelta(seconds=59, microseconds=999_999)
-
-
-@dataclass(frozen=True, slots=True)
-class EmbedSnippets:
-    """The three ways to show a drive's progress elsewhere (as in the README)."""
-
-    iframe: str
-    script: str
-    image: str
-
-
-def embed_snippets(slug: str, base_url: str) -> EmbedSnippets:
-    """The snippet texts (plain text: the page escapes them when it shows them)."""
-    base = base_url.rstrip("/")
-    return EmbedSnippets(
-        iframe=(
-            f'<iframe src="{base}/widget/{slug}" title="Donation drive progress"\n'
-            f'        width="100%" height="190" style="border:0;max-width:480px"></iframe>'
-        ),
-        script=f'<script src="{base}/widget/embed.js" data-drive="{slug}" async></script>',
-        image=(
-            f'<a href="{base}/donate/{slug}">\n'
-            f'  <img src="{base}/widget/{slug}.svg" width="320" height="96"\n'
-            f'       alt="Donation drive progress">\n'
-            f"</a>"
-        ),
-    )
 
 
 def _timezone(name: object) -> tuple[str, tzinfo]:
@@ -184,15 +156,8 @@ def edit_drive(slug: str):
         values["goal_amount"] = errors.check(
             parse_amount, form.goal.data, drive.currency, locale=drive.locale, field="goal"
         )
-        if not errors:
-            try:
-                update_drive(drive, **values)
-            except DonationDriveError as exc:
-                db.session.rollback()
-                errors.add(exc)
-            else:
-                flash(f"Saved {drive.title}.", "success")
-                return redirect(url_for("admin.edit_drive", slug=drive.slug))
+        if save_drive(drive, values, errors, f"Saved {drive.title}."):
+            return redirect(url_for("admin.edit_drive", slug=drive.slug))
         status = 400
     else:
         status = 400
@@ -203,7 +168,6 @@ def edit_drive(slug: str):
         form=form,
         progress=progress,
         status=schedule_status(progress.schedule),
-        snippets=embed_snippets(slug, current_app.config["PUBLIC_BASE_URL"]),
     ), status
 
 

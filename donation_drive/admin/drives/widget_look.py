@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
-from ...errors import DonationDriveError
-from ...extensions import db
-from ...ledger import Progress, drive_progress, get_drive, update_drive
+from ...ledger import Progress, drive_progress, get_drive
 from ...ledger.validation import validate_choice, validate_hex_colour
 from ...models import WIDGET_LAYOUTS, WIDGET_THEMES
 from ...widget.image import image_layout
 from ...widget.themes import Theme, drive_theme
 from ..blueprint import bp
 from ..forms import FieldErrors, choices
+from .forms import save_drive
 
 THEMES = (("light", "Light"), ("dark", "Dark"), ("auto", "Auto: the reader's light or dark"))
 LAYOUTS = (
@@ -127,15 +126,8 @@ def drive_widget(slug: str):
     elif form.validate():
         errors = FieldErrors(form)
         changes = _read_form(form, errors)
-        if not errors:
-            try:
-                update_drive(drive, **changes)
-            except DonationDriveError as exc:
-                db.session.rollback()
-                errors.add(exc)
-            else:
-                flash(f"Saved the widget of {drive.title}.", "success")
-                return redirect(url_for("admin.drive_widget", slug=slug))
+        if save_drive(drive, changes, errors, f"Saved the widget of {drive.title}."):
+            return redirect(url_for("admin.drive_widget", slug=slug))
         status = 400
     else:
         status = 400

@@ -1,4 +1,4 @@
-/* Copy buttons for the embed snippets on the drive settings page. The snippets are
+/* Copy buttons for the embed snippets on the drive's widget page. The snippets are
  * plain readonly textareas, so copying by hand works without this script. */
 (function () {
   "use strict";
