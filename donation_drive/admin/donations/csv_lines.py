@@ -19,7 +19,19 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import ColumnElement, Interval, String, and_, bindparam, case, cast, func, or_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Interval,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+)
 from sqlalchemy import literal as sql_literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -61,21 +73,56 @@ HEADER = (
 )
 
 
+class _matches(FunctionElement[bool]):
+    """Whether ``text`` matches a pattern: a SQLite GLOB or a PostgreSQL regular
+    expression (one test for a set of first characters)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_matches)
+def _glob(element: _matches, compiler: Any, **kw: Any) -> str:
+    text, glob, _regex = element.clauses
+    return f"({compiler.process(text, **kw)} GLOB {compiler.process(glob, **kw)})"
+
+
+@compiles(_matches, "postgresql")
+def _regex(element: _matches, compiler: Any, **kw: Any) -> str:
+    text, _glob, regex = element.clauses
+    return f"({compiler.process(text, **kw)} ~ {compiler.process(regex, **kw)})"
+
+
+def _class(chars: Sequence[str]) -> str:
+    """A character class of ``chars`` for GLOB and regex alike ("-" last: literal)."""
+    return "[" + "".join(sorted(chars, key=lambda c: c == "-")) + "]"
+
+
+def _starts_like_formula(value: ColumnElement[Any]) -> ColumnElement[bool]:
+    chars = _class(FORMULA_TRIGGERS)
+    return _matches(value, _literal(chars + "*"), _literal("^" + chars))
+
+
 class _position(FunctionElement[int]):
     """Where ``needle`` first occurs in ``text`` (1-based), 0 if nowhere."""
 
-    type = String()
+    type = Integer()
     inherit_cache = True
 
 
 @compiles(_position)
-def _position_sqlite(element: _position, compiler: Any, **kw: Any) -> str:
+def _instr(element: _position, compiler: Any, **kw: Any) -> str:
     return f"instr({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(_position, "postgresql")
-def _position_postgresql(element: _position, compiler: Any, **kw: Any) -> str:
+def _strpos(element: _position, compiler: Any, **kw: Any) -> str:
     return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def _needs_quotes(value: ColumnElement[Any]) -> ColumnElement[bool]:
+    # One search per character: cheaper than one pattern on both databases.
+    return or_(*(_position(value, _literal(char)) > 0 for char in QUOTED_IF))
 
 
 def _literal(text: str) -> ColumnElement[str]:
@@ -92,15 +139,17 @@ def _number(value: ColumnElement[int]) -> ColumnElement[str]:
 
 def text_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A free-text cell: formula guard, then CSV quoting; NULL is an empty cell."""
-    guarded = case(
-        (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), _joined(_literal("'"), value)),
-        else_=value,
-    )
-    needs_quotes = or_(*(_position(value, _literal(char)) > 0 for char in QUOTED_IF))
+    guarded = case((_starts_like_formula(value), _joined(_literal("'"), value)), else_=value)
     quoted = _joined(
         _literal('"'), func.replace(guarded, _literal('"'), _literal('""')), _literal('"')
     )
-    return func.coalesce(case((needs_quotes, quoted), else_=guarded), _literal(""))
+    return func.coalesce(case((_needs_quotes(value), quoted), else_=guarded), _literal(""))
+
+
+def word_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """A cell from a closed set the ledger checks (a method, a status, a currency
+    code, a provider's name): never a formula, never quoted."""
+    return func.coalesce(value, _literal(""))
 
 
 def money_cell(minor: ColumnElement[int], exponent: int, mark: str) -> ColumnElement[str]:
@@ -200,13 +249,13 @@ def line_expression(
         _number(Donation.id),
         local_day,
         utc,
-        text_cell(Donation.method),
-        text_cell(Donation.status),
+        word_cell(Donation.method),
+        word_cell(Donation.status),
         money_cell(Donation.amount, exponent, mark),
         money_cell(Donation.refunded_amount, exponent, mark),
         money_cell(Donation.disputed_amount, exponent, mark),
         money_cell(counted_cell_value(), exponent, mark),
-        text_cell(Donation.currency),
+        word_cell(Donation.currency),
         text_cell(Donation.donor_name),
         text_cell(Donation.donor_email),
         text_cell(Donation.display_name),
@@ -214,7 +263,7 @@ def line_expression(
         text_cell(Donation.message),
         text_cell(Donation.reference),
         text_cell(Donation.note),
-        text_cell(Donation.provider),
+        word_cell(Donation.provider),
         text_cell(Donation.provider_ref),
         text_cell(Donation.entered_by),
         text_cell(Donation.void_reason),
