@@ -138,12 +138,19 @@ def _number(value: ColumnElement[int]) -> ColumnElement[str]:
 
 
 def text_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
-    """A free-text cell: formula guard, then CSV quoting; NULL is an empty cell."""
-    guarded = case((_starts_like_formula(value), _joined(_literal("'"), value)), else_=value)
+    """A free-text cell: formula guard, then CSV quoting; NULL is an empty cell. The
+    common cases (empty, plain text) are decided by the first tests."""
+    formula = _starts_like_formula(value)
+    guarded = case((formula, _joined(_literal("'"), value)), else_=value)
     quoted = _joined(
         _literal('"'), func.replace(guarded, _literal('"'), _literal('""')), _literal('"')
     )
-    return func.coalesce(case((_needs_quotes(value), quoted), else_=guarded), _literal(""))
+    return case(
+        (value.is_(None), _literal("")),
+        (_needs_quotes(value), quoted),
+        (formula, _joined(_literal("'"), value)),
+        else_=value,
+    )
 
 
 def word_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
@@ -218,7 +225,8 @@ def _utc_cells(dialect: str, segments: Sequence[tuple[datetime, int]]) -> tuple:
             return func.to_char(shifted, _literal("YYYY-MM-DD"))
 
         seconds = func.to_char(utc, _literal('YYYY-MM-DD"T"HH24:MI:SS'))
-        micro = func.to_char(utc, _literal("US"))
+        whole = func.date_trunc(_literal("second"), received) == received
+        fraction = case((whole, _literal("")), else_=func.to_char(utc, _literal(".US")))
     else:
         # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC) on SQLite.
         def day(offset: int) -> ColumnElement[str]:
@@ -226,7 +234,9 @@ def _utc_cells(dialect: str, segments: Sequence[tuple[datetime, int]]) -> tuple:
 
         seconds = _joined(func.substr(received, 1, 10), _literal("T"), func.substr(received, 12, 8))
         micro = func.substr(received, 21, 6)
-    fraction = case((micro.in_(("", "000000")), _literal("")), else_=_joined(_literal("."), micro))
+        fraction = case(
+            (micro.in_(("", "000000")), _literal("")), else_=_joined(_literal("."), micro)
+        )
     *changes, (_end, last_offset) = segments
     local_day = (
         case(*((received < end, day(offset)) for end, offset in changes), else_=day(last_offset))
