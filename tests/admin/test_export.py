@@ -124,3 +124,20 @@ def test_export_with_bad_filters_is_a_400_not_a_broken_file(admin_client, drive)
     response = admin_client.get("/admin/donations.csv?to=yesterday")
     assert response.status_code == 400
     assert "is not a date" in response.get_data(as_text=True)
+
+
+def test_an_export_abandoned_midway_leaves_the_connection_usable(admin_client, drive, monkeypatch):
+    from donation_drive.admin.donations import exports
+
+    monkeypatch.setattr(exports, "LINES_PER_CHUNK", 2)
+    for i in range(7):
+        offline(drive, 1_000 + i, name=f"Donor {i}")
+    response = admin_client.get("/admin/donations.csv", buffered=False)
+    chunks = iter(response.response)
+    header, first = next(chunks), next(chunks)
+    assert header.startswith(b"\xef\xbb\xbfreceipt,") and first.count(b"\r\n") == 2
+    response.close()  # the reader went away after two rows
+
+    rows = export(admin_client)
+    assert len(rows) == 7
+    assert drive_progress(drive.slug, fresh=True).raised_amount == sum(range(1_000, 1_007))
