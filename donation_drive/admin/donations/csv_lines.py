@@ -239,7 +239,8 @@ def _utc_cells(dialect: str, segments: Sequence[tuple[datetime, int]]) -> tuple:
         utc = func.timezone(_literal("UTC"), received)
 
         def day(offset: int) -> ColumnElement[str]:
-            shifted = utc.op("+")(bindparam(None, timedelta(seconds=offset), type_=Interval))
+            interval = cast(bindparam(None, timedelta(seconds=offset), type_=Interval), Interval)
+            shifted = utc.op("+")(interval)
             return func.to_char(shifted, _literal("YYYY-MM-DD"))
 
         seconds = func.to_char(utc, _literal('YYYY-MM-DD"T"HH24:MI:SS'))
@@ -252,9 +253,8 @@ def _utc_cells(dialect: str, segments: Sequence[tuple[datetime, int]]) -> tuple:
 
         seconds = _joined(func.substr(received, 1, 10), _literal("T"), func.substr(received, 12, 8))
         micro = func.substr(received, 21, 6)
-        fraction = case(
-            (micro.in_(("", "000000")), _literal("")), else_=_joined(_literal("."), micro)
-        )
+        whole = or_(micro == _literal(""), micro == _literal("000000"))
+        fraction = case((whole, _literal("")), else_=_joined(_literal("."), micro))
     *changes, (_end, last_offset) = segments
     local_day = (
         case(*((received < end, day(offset)) for end, offset in changes), else_=day(last_offset))

@@ -1,15 +1,17 @@
 """CSV export of the filtered donation list, streamed in chunks.
 
-The database writes each line (``csv_lines``); Python only moves chunks of them:
-PostgreSQL sends them by ``COPY (SELECT ...) TO STDOUT``, SQLite through one cursor
-read ``LINES_PER_CHUNK`` at a time. Memory stays flat however many rows there are.
+The database writes each line (``csv_lines``); Python only moves chunks of them,
+read ``LINES_PER_CHUNK`` at a time from one cursor (server-side on PostgreSQL), so
+memory stays flat however many rows there are. Not ``COPY ... TO STDOUT``: psycopg
+hands COPY data over one row per Python call, several times slower than fetching
+rows in batches (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import tzinfo
+from typing import Any
 
 from flask import Response, request, stream_with_context
 from sqlalchemy import Connection, Select, func, select
@@ -25,15 +27,6 @@ from .query import DonationFilters, matching, parse_filters
 LINES_PER_CHUNK = 5000
 # A byte-order mark so Excel reads the names as UTF-8.
 HEADER_LINE = ("\ufeff" + ",".join(HEADER) + "\r\n").encode()
-# What COPY's text format escapes in a value (a line holds no tab or NUL of its own
-# making, but a donor's message may hold anything).
-_COPY_ESCAPES = {b"\\": b"\\", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r"}
-_COPY_ESCAPES |= {b"t": b"\t", b"v": b"\v"}
-_COPY_ESCAPE = re.compile(rb"\\([\\bfnrtv])")
-
-
-def _unescaped(match: re.Match[bytes]) -> bytes:
-    return _COPY_ESCAPES[match.group(1)]
 
 
 def export_statement(connection: Connection, filters: DonationFilters, tz: tzinfo) -> Select:
@@ -49,36 +42,44 @@ def export_statement(connection: Connection, filters: DonationFilters, tz: tzinf
     return matching(filters, line)
 
 
-def copied_chunks(connection: Connection, statement: Select) -> Iterator[bytes]:
-    """PostgreSQL: the statement's lines through ``COPY ... TO STDOUT`` (text format,
-    one column), CRLF-terminated as Python's csv writes them."""
-    # IN lists expanded into plain parameters: COPY has no execute-time expansion.
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
-        rows: list[memoryview] = []
-        for row in copy:
-            rows.append(row)
-            if len(rows) == LINES_PER_CHUNK:
-                yield _crlf(b"".join(rows))
-                rows.clear()
-        if rows:
-            yield _crlf(b"".join(rows))
+def _driver_query(connection: Connection, statement: Select) -> tuple[str, Any]:
+    """The statement as its driver takes it: SQL text and parameters, each through
+    its type's bind processor (a UTC datetime is naive text on SQLite)."""
+    dialect = connection.dialect
+    # No expanding IN lists here (they are rendered at execution); the export's
+    # statement has none.
+    compiled = statement.compile(dialect=dialect)
+    processors = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+        for bind, name in compiled.bind_names.items()
+    }
+    values = {}
+    for name, value in compiled.construct_params().items():
+        processor = processors.get(name)
+        values[name] = processor(value) if processor else value
+    if compiled.positiontup:
+        return str(compiled), [values[name] for name in compiled.positiontup]
+    return str(compiled), values
 
 
-def _crlf(copied: bytes) -> bytes:
-    # Every raw LF in COPY's text output ends a row (a value's own are escaped).
-    lines = copied.replace(b"\n", b"\r\n")
-    return _COPY_ESCAPE.sub(_unescaped, lines) if b"\\" in lines else lines
-
-
-def fetched_chunks(connection: Connection, statement: Select) -> Iterator[bytes]:
-    """SQLite (or any other database): the statement's lines read in chunks."""
-    result = connection.execution_options(yield_per=LINES_PER_CHUNK).execute(statement)
-    for lines in result.scalars().partitions():
-        yield ("\r\n".join(lines) + "\r\n").encode()
+def line_chunks(connection: Connection, statement: Select) -> Iterator[bytes]:
+    """The statement's lines, CRLF-terminated, ``LINES_PER_CHUNK`` at a time, read
+    from the driver's own cursor: rows of one string need nothing of SQLAlchemy's
+    row processing, which would cost more than the database's work. On PostgreSQL a
+    server-side cursor (the server keeps the rest, not this process); sqlite3's
+    cursor reads as it goes."""
+    sql, parameters = _driver_query(connection, statement)
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name="donations_export")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        while lines := cursor.fetchmany(LINES_PER_CHUNK):
+            yield ("\r\n".join([line for (line,) in lines]) + "\r\n").encode()
+    finally:
+        cursor.close()
 
 
 def csv_chunks(filters: DonationFilters, tz: tzinfo) -> Iterator[bytes]:
@@ -86,10 +87,7 @@ def csv_chunks(filters: DonationFilters, tz: tzinfo) -> Iterator[bytes]:
     connection = db.session.connection()
     statement = export_statement(connection, filters, tz)
     yield HEADER_LINE
-    if connection.dialect.name == "postgresql":
-        yield from copied_chunks(connection, statement)
-    else:
-        yield from fetched_chunks(connection, statement)
+    yield from line_chunks(connection, statement)
 
 
 @bp.get("/donations.csv")
