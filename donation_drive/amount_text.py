@@ -12,7 +12,6 @@ the amount by a factor of 100 or 1,000. Babel's strict parsing checks the groupi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 
@@ -158,18 +157,6 @@ def format_amount_input(amount: int, currency: str, locale: str) -> str:
     return f"{to_major(amount, currency):f}".replace(".", decimal_mark)
 
 
-def amount_input_formatter(currency: str, locale: str) -> Callable[[int], str]:
-    """``format_amount_input`` for one currency and locale, looked up once: the CSV
-    export formats millions of amounts. Same text for every amount."""
-    decimal_mark, _group_mark = _symbols(locale)
-    exponent = currency_exponent(currency)
-    if exponent == 0:
-        return str
-    scale = 10**exponent
-
-    def formatted(amount: int) -> str:
-        sign = "-" if amount < 0 else ""
-        whole, part = divmod(abs(amount), scale)
-        return f"{sign}{whole}{decimal_mark}{part:0{exponent}d}"
-
-    return formatted
+def decimal_mark(locale: str) -> str:
+    """The locale's decimal mark, as ``format_amount_input`` writes it ("." or ",")."""
+    return _symbols(locale)[0]

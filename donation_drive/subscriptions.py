@@ -5,7 +5,8 @@ processes, the worker and every CLI command have the same reactions.
 - ``gift_refunded`` (in full) and ``gift_voided``, in the ledger's transaction: the
   outbox withdraws a receipt not sent yet;
 - ``donor_erased``, in the ledger's transaction: the outbox, the stored webhook
-  payloads, the checkout attempt log and monthly gifts drop the donor's text (a privacy request);
+  payloads, the checkout attempt log, monthly gifts and staged CSV imports drop the
+  donor's text (a privacy request);
   ``donors_merged``: the outbox moves the merged donor's statements;
 - ``totals_changed``, after the commit: metrics count the gifts that started
   counting (the widget keeps no cache in the process to clear: its one cache is
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .admin.imports.staging import on_donor_erased as forget_staged_import_rows
 from .checkout.attempts import on_donor_erased as forget_attempt_emails
 from .emails.monthly_notices import on_gift_changed, on_installment_failed
 from .emails.outbox import (
@@ -48,6 +50,7 @@ LEDGER_RECEIVERS = (
     (donor_erased, scrub_stored_events),
     (donor_erased, forget_attempt_emails),
     (donor_erased, forget_monthly_donor),
+    (donor_erased, forget_staged_import_rows),
     (donors_merged, on_donors_merged),
     (totals_changed, count_donations_recorded),
 )

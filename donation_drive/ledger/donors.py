@@ -7,8 +7,10 @@ donor sums and the drives' donor counts, never a total.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -135,17 +137,20 @@ def merge_donors(keep_id: int, other_id: int, *, actor: str) -> Donor:
 
 
 ERASED = "[erased]"
-PERSONAL_FIELDS = ("donor_name", "donor_email", "display_name", "message")
+# "note": an admin's note on a gift is about its donor (who called, what they asked).
+PERSONAL_FIELDS = ("donor_name", "donor_email", "display_name", "message", "note")
 
 
 def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
     """A privacy request: remove the donor's name, email, message and address from the
-    donor, every gift and every email to them (statement PDFs included), keeping
+    donor, every gift and every email to them (statement PDFs included), and the
+    admins' notes on their gifts (and their email from notes on other gifts), keeping
     amounts, dates, receipt numbers and the audit rows, so totals and accounts still
     reconcile. The ledger clears its own rows and announces ``donor_erased``, on
     which the outbox and webhook intake clear theirs in the same transaction. The
     erasure itself is audited (with counts, not the data). Returns what was cleared:
-    {"gifts": n, "emails": m, "webhook_events": k} (one count per receiver's table)."""
+    {"gifts": n, "notes": j, "emails": m, "webhook_events": k, ...} (one count per
+    receiver's table)."""
 
     def work() -> dict[str, int]:
         donor = _live_donor(donor_id)
@@ -158,13 +163,15 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
                 Donation.donor_email,
                 Donation.display_name,
                 Donation.message,
+                Donation.note,
             ).where(Donation.donor_id.in_(ids))
         ).all()
         people = db.session.execute(
             select(Donor.name, Donor.email, Donor.address).where(Donor.id.in_(ids))
         ).all()
-        texts = {text for row in held for text in row[1:] if text}
+        texts = {text for row in held for text in row[1:5] if text}
         texts |= {text for row in people for text in row if text}
+        emails = {text for text in texts if "@" in text}
         gifts = db.session.execute(
             update(Donation)
             .where(Donation.donor_id.in_(ids))
@@ -173,6 +180,7 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
                 donor_email=None,
                 display_name=None,
                 message=None,
+                note=None,
                 is_anonymous=True,
                 version=Donation.version + 1,
             )
@@ -205,11 +213,43 @@ def erase_donor(donor_id: int, *, actor: str) -> dict[str, int]:
         for each in db.session.scalars(select(Donor).where(Donor.id.in_(ids))):
             each.name = each.email = each.email_key = each.address = None
             each.erased_at = utcnow()
-        done = {"gifts": gifts or 0, **cleared}
+        notes = sum(1 for row in held if row.note) + _redact_notes(emails, ids, actor)
+        done = {"gifts": gifts or 0, "notes": notes, **cleared}
         donor_audit(donor.id, actor=actor, action="erased", details=done)
         return done
 
     return in_transaction(work)
+
+
+def _redact_notes(emails: set[str], donor_ids: list[int], actor: str) -> int:
+    """Replace the erased donor's email addresses (any case) in admins' notes on other
+    donors' gifts ("refund of jane@example.org's duplicate"); audited on each gift.
+    Names are left: a name in another gift's note cannot be told from a namesake's.
+    Returns how many notes changed."""
+    folded = sorted({email.strip().casefold() for email in emails})
+    if not folded:
+        return 0
+    pattern = re.compile("|".join(re.escape(email) for email in folded), re.IGNORECASE)
+    others = or_(Donation.donor_id.not_in(donor_ids), Donation.donor_id.is_(None))
+    mentions = or_(*(func.lower(Donation.note).contains(email) for email in folded))
+    found = db.session.execute(
+        select(Donation.id, Donation.note).where(Donation.note.is_not(None), others, mentions)
+    ).all()
+    for donation_id, note in found:
+        db.session.execute(
+            update(Donation)
+            .where(Donation.id == donation_id)
+            .values(note=pattern.sub(ERASED, note), version=Donation.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        audit(
+            donation_id,
+            actor=actor,
+            action="note_redacted",
+            amount_delta=0,
+            details={"reason": "another donor's data was erased on request"},
+        )
+    return len(found)
 
 
 def note_donor_event(

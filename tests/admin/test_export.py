@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import String, literal, select
 
-from donation_drive.admin.donations.exports import spreadsheet_safe
-from donation_drive.admin.donations.query import iter_matching, parse_filters
+from donation_drive.admin.donations.csv_lines import text_cell
+from donation_drive.extensions import db
 from donation_drive.ledger import drive_progress
 from donation_drive.models import Donation
 
 from .dashboard_data import mixed_drive, offline
+from .export_oracle import all_donations, expected_csv, hostile_gifts
+
+NEW_YORK = "America/New_York"
 
 
 def export(admin_client, **args) -> list[dict[str, str]]:
@@ -25,21 +29,25 @@ def export(admin_client, **args) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("cell", "safe"),
+    ("cell", "written"),
     [
         ("=1+1", "'=1+1"),
         ("+1 555 0100", "'+1 555 0100"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTAB", "'\tTAB"),
-        ("\rCR", "'\rCR"),
+        ("\rCR", '"\'\rCR"'),
         ("Ada = Lovelace", "Ada = Lovelace"),
+        ('say "hi", then go', '"say ""hi"", then go"'),
+        ("two\nlines", '"two\nlines"'),
         ("25.00", "25.00"),
+        ("", ""),
         (None, ""),
     ],
 )
-def test_cells_that_a_spreadsheet_would_run_are_neutralised(cell, safe):
-    assert spreadsheet_safe(cell) == safe
+def test_cells_that_a_spreadsheet_would_run_are_neutralised(app, cell, written):
+    # Written by the database, as the export writes every text cell.
+    assert db.session.execute(select(text_cell(literal(cell, String)))).scalar_one() == written
 
 
 def test_an_exported_formula_is_text_not_a_formula(admin_client, drive):
@@ -83,16 +91,53 @@ def test_export_has_exactly_the_filtered_list_in_its_order(admin_client, drive):
     assert counted == drive_progress(drive.slug, fresh=True).raised_amount
 
 
-def test_export_reads_in_batches_without_losing_or_repeating_rows(app, drive):
-    for i in range(11):
-        offline(drive, 1_000 + (i % 2), day=f"2026-11-{16 + i % 3}")
-    for sort in ("date", "amount", "name"):
-        filters = parse_filters({"sort": sort}, drive, UTC)
-        ids = [row.row_id for row in iter_matching(filters, [Donation.id], batch_size=3)]
-        assert len(ids) == len(set(ids)) == 11, sort
+@pytest.fixture
+def app_overrides() -> dict[str, object]:
+    return {"ADMIN_TIMEZONE": NEW_YORK}
+
+
+def test_export_is_what_pythons_csv_writer_writes_byte_for_byte(admin_client, drive):
+    hostile_gifts(drive)
+    mixed_drive(drive)
+    body = admin_client.get("/admin/donations.csv").get_data()
+    newest_first = all_donations(drive, Donation.received_at.desc(), Donation.id.desc())
+    assert body == expected_csv(newest_first, ZoneInfo(NEW_YORK))
+    # Line breaks inside a cell survive as themselves, quoted; rows end in CRLF.
+    assert b'"line one\nline two"' in body and b'"\'\rlegacy\r\nnote\twith tab"' in body
+    assert '"\'=HYPERLINK(""http://evil.example"",""click"")"' in body.decode()
+    assert ",2026-11-01,2026-11-02T04:30:00+00:00," in body.decode()
+    assert ",2026-11-01,2026-11-01T05:30:00.250000+00:00," in body.decode()
+
+
+def test_a_filtered_export_is_the_filtered_rows_written_the_same_way(admin_client, drive):
+    hostile_gifts(drive)
+    body = admin_client.get("/admin/donations.csv?method=check&sort=amount&dir=asc").get_data()
+    checks = [d for d in all_donations(drive, Donation.amount, Donation.id) if d.method == "check"]
+    assert len(checks) > 2
+    assert body == expected_csv(checks, ZoneInfo(NEW_YORK))
+    searched = admin_client.get("/admin/donations.csv?q=zo%C3%AB").get_data()
+    (zoe,) = [d for d in all_donations(drive) if d.donor_name == "Zoë Ångström"]
+    assert searched == expected_csv([zoe], ZoneInfo(NEW_YORK))
 
 
 def test_export_with_bad_filters_is_a_400_not_a_broken_file(admin_client, drive):
     response = admin_client.get("/admin/donations.csv?to=yesterday")
     assert response.status_code == 400
     assert "is not a date" in response.get_data(as_text=True)
+
+
+def test_an_export_abandoned_midway_leaves_the_connection_usable(admin_client, drive, monkeypatch):
+    from donation_drive.admin.donations import exports
+
+    monkeypatch.setattr(exports, "LINES_PER_CHUNK", 2)
+    for i in range(7):
+        offline(drive, 1_000 + i, name=f"Donor {i}")
+    response = admin_client.get("/admin/donations.csv", buffered=False)
+    chunks = iter(response.response)
+    header, first = next(chunks), next(chunks)
+    assert header.startswith(b"\xef\xbb\xbfreceipt,") and first.count(b"\r\n") == 2
+    response.close()  # the reader went away after two rows
+
+    rows = export(admin_client)
+    assert len(rows) == 7
+    assert drive_progress(drive.slug, fresh=True).raised_amount == sum(range(1_000, 1_007))

@@ -164,3 +164,54 @@ def test_a_preview_expired_over_a_day_ago_is_deleted_at_the_next_preview(
     digests = [row.token_hash for row in staged_rows()]
     assert (hashlib.sha256(old.encode()).hexdigest() in digests) is kept
     assert len(digests) == (2 if kept else 1)
+
+
+def test_erasing_a_donor_clears_their_rows_in_a_waiting_preview(admin_client, drive):
+    from donation_drive.ledger import DonorDetails, record_offline_donation
+    from donation_drive.ledger.donors import erase_donor
+    from donation_drive.models import Donation
+
+    from .dashboard_data import received
+
+    given = record_offline_donation(
+        drive,
+        amount=1_000,
+        method="check",
+        received_at=received("2026-11-19"),
+        entered_by="admin@example.org",
+        donor=DonorDetails(name="Erin Erased", email="erin@example.org"),
+    )
+    sheet = (
+        "date,amount,method,name,email,note\n"
+        "2026-11-20,100.00,check,Erin Erased,ERIN@example.org,called Erin about the check\n"
+        "2026-11-21,30.00,cash,Erin Erased,,no email this time\n"
+        "2026-11-22,25,cash,Erin Erased,erin.namesake@example.org,another Erin\n"
+        "2026-11-23,40,cash,Kay Kept,kay@example.org,kept\n"
+    )
+    page = upload_csv(admin_client, sheet).get_data(as_text=True)
+
+    done = erase_donor(given.donor_id, actor="dpo@example.org")
+
+    assert done["import_rows"] == 2
+    [staged] = staged_rows()
+    donors = [
+        (row["donor"]["name"], row["donor"]["email"], row["note"]) for row in staged.plan["rows"]
+    ]
+    assert donors == [
+        (None, None, None),
+        (None, None, None),
+        ("Erin Erased", "erin.namesake@example.org", "another Erin"),
+        ("Kay Kept", "kay@example.org", "kept"),
+    ]
+    assert "erin@example.org" not in str(staged.plan).casefold()
+    # Confirming it still records the money, without the erased donor's details.
+    confirmed = confirm_import(admin_client, page)
+    assert "Imported 4 donations" in confirmed.get_data(as_text=True)
+    imported = db.session.scalars(
+        select(Donation).where(Donation.id != given.id).order_by(Donation.received_at)
+    ).all()
+    assert [(d.amount, d.donor_email, d.note) for d in imported[:2]] == [
+        (10_000, None, None),
+        (3_000, None, None),
+    ]
+    assert imported[0].is_anonymous

@@ -337,3 +337,35 @@ def test_drive_check_command_compares_running_figures_with_a_recount(runner, dri
     bad = runner.invoke(args=["drive", "check", "eoy"])
     assert bad.exit_code == 1
     assert "differs: donor_count kept 2, recounted 1" in bad.output
+
+
+def test_erasing_a_donor_clears_the_notes_on_their_gifts_and_their_email_in_others(app, drive):
+    gift = check(drive, 1_000, "erase.me@example.org", "Erin Example")
+    update_offline_donation(gift.id, actor="admin", note="Erin phoned: wants no more mail")
+    other = check(drive, 4_000, "keep@example.org", "Kept")
+    update_offline_donation(
+        other.id, actor="admin", note="Duplicate of ERASE.ME@example.org's check; Erin knows"
+    )
+    unrelated = check(drive, 500, "third@example.org", "Third")
+    update_offline_donation(unrelated.id, actor="admin", note="nothing about anyone")
+    before = figures(drive)
+
+    done = erase_donor(gift.donor_id, actor="dpo@example.org")
+
+    assert done["notes"] == 2
+    notes = dict(db.session.execute(select(Donation.id, Donation.note)).all())
+    assert notes[gift.id] is None
+    # Another gift's note loses the email; a name there may be a namesake's, so it stays.
+    assert notes[other.id] == "Duplicate of [erased]'s check; Erin knows"
+    assert notes[unrelated.id] == "nothing about anyone"
+    assert figures(drive) == before
+    edits = db.session.scalars(
+        select(DonationEvent).where(DonationEvent.donation_id == gift.id)
+    ).all()
+    assert "phoned" not in " ".join(str(e.details) for e in edits)
+    redacted = db.session.scalars(
+        select(DonationEvent).where(
+            DonationEvent.donation_id == other.id, DonationEvent.action == "note_redacted"
+        )
+    ).one()
+    assert redacted.actor == "dpo@example.org" and redacted.amount_delta == 0

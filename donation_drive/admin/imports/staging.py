@@ -6,16 +6,18 @@ confirming instance records exactly those rows, whatever its settings, the drive
 locale or its parser would make of the file by then. The admin's page carries a
 random token; only its SHA-256 is stored. A preview is taken once, by one conditional
 UPDATE whose row count says who won, so a double click or two instances confirming at
-once import it once. Expiry compares each instance's own clock, as job leases do.
+once import it once. Expiry compares each instance's own clock, as job leases do. A privacy request
+reaches the staged rows too (``on_donor_erased``).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -25,6 +27,9 @@ from ...extensions import db
 from ...ledger import DonorDetails
 from ...models import Drive, StagedImport, utcnow
 from .csv_import import ImportPlan, ImportRow, RowStatus
+
+if TYPE_CHECKING:
+    from ...ledger.signals import Erasure
 
 # An expired preview is kept this long after it expired, so that confirming it says
 # "expired" rather than "unknown"; the next preview anyone makes deletes it.
@@ -132,3 +137,36 @@ def _plan_from_json(data: dict[str, Any]) -> ImportPlan:
         for row in data["rows"]
     ]
     return ImportPlan(**{**data, "rows": rows})
+
+
+def _is_erased_donor(donor: dict[str, Any], emails: set[str], names: set[str]) -> bool:
+    """Whether a staged row is the erased donor's: by email, or by name where the row
+    has no email (a name beside another email is a namesake)."""
+    email, name = donor.get("email"), donor.get("name")
+    if email:
+        return email.strip().casefold() in emails
+    return bool(name) and name.strip().casefold() in names
+
+
+def on_donor_erased(_app: object, *, erasure: Erasure, **_: object) -> dict[str, int]:
+    """On the ledger's ``donor_erased``: staged rows of the erased donor (previews
+    waiting for confirmation, or kept a day after) lose the donor's details and the
+    row's note, keeping the amount, date and method, so confirming the preview still
+    records the gift, anonymously. Returns {"import_rows": rows cleared}."""
+    texts = {text.strip().casefold() for text in erasure.texts}
+    emails = {text for text in texts if "@" in text}
+    names = texts - emails
+    cleared = 0
+    # Previews live minutes and are deleted a day after they expire: a handful of rows.
+    for staged in db.session.scalars(select(StagedImport)):
+        # A copy, changed and assigned: the JSON column saves a value unequal to its old one.
+        plan = copy.deepcopy(staged.plan)
+        hits = [row for row in plan["rows"] if _is_erased_donor(row["donor"], emails, names)]
+        for row in hits:
+            row["donor"] = dataclasses.asdict(DonorDetails(is_anonymous=True))
+            row["note"] = None
+        if hits:
+            staged.plan = plan
+            cleared += len(hits)
+    db.session.flush()
+    return {"import_rows": cleared}
