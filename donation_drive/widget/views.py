@@ -19,12 +19,22 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..extensions import limiter
 from ..ledger import Progress, drive_progress
 from .caching import cache_headers
 from .oembed import discovery_links
 from .presentation import widget_view
 
 bp = Blueprint("widget", __name__)
+
+
+@limiter.request_filter
+def _never_rate_limited() -> bool:
+    """No rate limit, even an application-wide one, applies to the widget: behind the
+    proxy's cache every reader arrives from its address, and readers behind one NAT
+    share theirs. Flask-Limiter stops at a filter before resolving any limit (which
+    it otherwise does for every request, exempt or not)."""
+    return request.blueprint == bp.name
 
 
 @bp.after_request
