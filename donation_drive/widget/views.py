@@ -30,10 +30,10 @@ bp = Blueprint("widget", __name__)
 
 @limiter.request_filter
 def _never_rate_limited() -> bool:
-    """No rate limit, even an application-wide one, applies to the widget: behind the
-    proxy's cache every reader arrives from its address, and readers behind one NAT
-    share theirs. Flask-Limiter stops at a filter before resolving any limit (which
-    it otherwise does for every request, exempt or not)."""
+    """No rate limit, even an application-wide one, applies to the widget: readers
+    behind one NAT or office proxy share an address, and the proxy's cache is what
+    absorbs a flood of readers. Flask-Limiter stops at a filter before resolving any
+    limit (which it otherwise does for every request, exempt or not)."""
     return request.blueprint == bp.name
 
 
