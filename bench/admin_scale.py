@@ -122,12 +122,12 @@ def fresh_database(kind: str):
 
 
 def seed(app, rows: int) -> None:
-    from flask_migrate import upgrade
     from sqlalchemy import text
 
     from donation_drive.admin.auth.accounts import create_admin
     from donation_drive.extensions import db
     from donation_drive.ledger import create_drive, recount_drive
+    from donation_drive.schema import upgrade
 
     with app.app_context():
         upgrade(revision="0005")  # the revision before the breakdown

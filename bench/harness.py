@@ -116,11 +116,10 @@ def database(kind: str):
 def prepare(url: str, instance: Path) -> int:
     """Migrate the database at ``url`` and create the bench drive; returns its id."""
     os.environ.setdefault("DONATION_DRIVE_ENV", "development")
-    from flask_migrate import upgrade
-
     from donation_drive import create_app
     from donation_drive.extensions import db
     from donation_drive.ledger import create_drive
+    from donation_drive.schema import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False}, str(instance))
     with app.app_context():

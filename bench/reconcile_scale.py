@@ -48,13 +48,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DONATION_DRIVE_ENV", "testing")
 
 import stripe  # noqa: E402  (the benchmark drives the emulator like a donor would)
-from flask_migrate import upgrade  # noqa: E402
 
 from donation_drive import create_app  # noqa: E402
 from donation_drive.extensions import db  # noqa: E402
 from donation_drive.ledger import create_drive, drive_progress  # noqa: E402
 from donation_drive.models import utcnow  # noqa: E402
 from donation_drive.reconcile import reconcile_payments  # noqa: E402
+from donation_drive.schema import upgrade  # noqa: E402
 from tests.peers.ports import free_port  # noqa: E402
 
 SECRET_KEY = "sk_test_bench"  # noqa: S105 - the emulator takes any sk_ key

@@ -293,5 +293,5 @@ def demo_command() -> None:
         click.echo(
             f"Raised {format_money(progress.raised_amount, progress.currency)} of "
             f"{format_money(progress.goal_amount, progress.currency)}; "
-            f"{schedule_status(progress.schedule).lower()}."
+            f"{schedule_status(progress.schedule, in_sentence=True)}."
         )

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from .admin.auth.dev_account import DevAdminStep, ensure_dev_admin
@@ -23,6 +22,7 @@ from .demo import demo_command, demo_slug
 from .devmail.sink import start_dev_mailbox
 from .jobs import Worker
 from .providers.stripe.emulator import emulator_is_up, register_emulator_webhook, start_emulator
+from .schema import upgrade
 
 
 def _start_local_stripe(public_url: str) -> None:

@@ -12,16 +12,15 @@ import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
-from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 from flask.cli import ScriptInfo
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import schema
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -59,15 +58,6 @@ class DatabaseStatus:
         return None
 
 
-@functools.cache
-def _script_directory(path: str) -> ScriptDirectory:
-    return ScriptDirectory(path)
-
-
-def _migrations() -> ScriptDirectory:
-    return _script_directory(str(Path(current_app.extensions["migrate"].directory)))
-
-
 def _describe(exc: Exception) -> str:
     """The driver's first line, without the URL (which may hold a password)."""
     original = getattr(exc, "orig", None) or exc
@@ -78,8 +68,7 @@ def _describe(exc: Exception) -> str:
 def database_status() -> DatabaseStatus:
     """Check the app's database with one cheap query; never raises for a database
     that is down, missing or unmigrated."""
-    script = _migrations()
-    heads = tuple(sorted(script.get_heads()))
+    heads = schema.heads()
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -90,12 +79,8 @@ def database_status() -> DatabaseStatus:
                 current = ()  # no alembic_version table: never migrated
     except SQLAlchemyError as exc:
         return DatabaseStatus(False, (), heads, _describe(exc))
-    unknown = tuple(rev for rev in current if rev not in _known_revisions(script))
+    unknown = tuple(rev for rev in current if rev not in schema.revisions())
     return DatabaseStatus(True, current, heads, unknown=unknown)
-
-
-def _known_revisions(script: ScriptDirectory) -> frozenset[str]:
-    return frozenset(revision.revision for revision in script.walk_revisions())
 
 
 def database_label() -> str:

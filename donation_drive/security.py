@@ -126,7 +126,9 @@ def _is(prefix: str) -> bool:
     return (request.endpoint or "").startswith(prefix)
 
 
-def content_security_policy() -> str:
+def content_security_policy(style_sources: tuple[str, ...] = ()) -> str:
+    """The page's CSP; ``style_sources`` adds to ``style-src`` (the widget image's
+    own style sheet, by its hash)."""
     config = current_app.config
     stripe_js = _origin(config.get("STRIPE_JS_URL"))
     stripe_api = _origin(config.get("STRIPE_API_BASE")) or "https://api.stripe.com"
@@ -157,7 +159,7 @@ def content_security_policy() -> str:
         [
             "default-src 'self'",
             f"script-src {script_src}",
-            "style-src 'self'",
+            " ".join(("style-src 'self'", *style_sources)),
             "img-src 'self' data:",
             f"connect-src {connect_src}",
             f"frame-src {frame_src}",

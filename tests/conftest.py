@@ -18,13 +18,13 @@ os.environ["DONATION_DRIVE_ENV"] = "testing"
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 
 from donation_drive import create_app
 from donation_drive.extensions import db
 from donation_drive.ledger import create_drive
 from donation_drive.ledger.validation import parse_datetime
 from donation_drive.models import Drive, utcnow
+from donation_drive.schema import upgrade
 
 from .peers.live_server import LiveServer
 from .peers.paypal.fixtures import paypal_peer, paypal_peer_server  # noqa: F401

@@ -43,6 +43,7 @@ def register_admin(app: Flask) -> None:
     from .drives import goals as drive_goals  # noqa: F401
     from .drives import messages as drive_messages  # noqa: F401
     from .drives import views as drive_views  # noqa: F401
+    from .drives import widget_look as drive_widget_look  # noqa: F401
     from .entry import views as entry_views  # noqa: F401
     from .imports import views as import_views  # noqa: F401
     from .monthly import views as monthly_views  # noqa: F401

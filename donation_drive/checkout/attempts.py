@@ -4,11 +4,16 @@ much, and what came of it. Written beside the payment, never instead of it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from flask import request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import DonationDriveError
 from ..extensions import db
-from ..models import PaymentAttempt
+from ..models import Drive, PaymentAttempt
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +21,52 @@ log = logging.getLogger(__name__)
 REJECTED = "rejected"  # the form did not pass our checks
 DECLINED = "declined"  # the card was refused
 RATE_LIMITED = "rate_limited"
-PROVIDER_ERROR = "provider_error"  # Stripe unreachable or erring
+PROVIDER_ERROR = "provider_error"  # the provider unreachable or erring
+
+
+def outcome_of(exc: DonationDriveError) -> str:
+    """What a refused attempt came to, read from the HTTP status its error maps to,
+    so every provider's errors classify alike: 402 declined, 5xx provider trouble."""
+    if exc.status_code == 402:
+        return DECLINED
+    if exc.status_code >= 500:
+        return PROVIDER_ERROR
+    return REJECTED
+
+
+@dataclass
+class Attempt:
+    """What a checkout view learns of the attempt as it goes."""
+
+    drive: Drive | None = None
+    email: str | None = None
+    amount: int | None = None
+    outcome: str | None = None  # set once the attempt went through
+
+
+@contextmanager
+def logged_attempt(email: object = None) -> Iterator[Attempt]:
+    """Log the checkout attempt the ``with`` block makes, from the request's address.
+    The block fills in the drive, amount and outcome as it learns them; a domain
+    error is logged with its outcome (``outcome_of``) and goes on to the caller."""
+    attempt = Attempt(email=email if isinstance(email, str) else None)
+    try:
+        yield attempt
+    except DonationDriveError as exc:
+        _log(attempt, outcome_of(exc), str(exc))
+        raise
+    _log(attempt, attempt.outcome or "unknown")
+
+
+def _log(attempt: Attempt, outcome: str, error: str | None = None) -> None:
+    log_attempt(
+        drive_id=attempt.drive.id if attempt.drive else None,
+        ip=request.remote_addr,
+        email=attempt.email,
+        amount=attempt.amount,
+        outcome=outcome,
+        error=error,
+    )
 
 
 def log_attempt(

@@ -4,29 +4,35 @@ refusal, so both say the same."""
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+from flask_babel import gettext, ngettext
+
 from ..errors import DriveNotTakingGifts
 from ..formatting import format_day
 from ..ledger import DriveState, Schedule
 from ..models import Drive
 
 
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
-
-
-def schedule_notice(drive: Drive, schedule: Schedule) -> str | None:
-    """The sentence for an upcoming or ended drive; None while it runs."""
+def schedule_notice(drive: Drive, schedule: Schedule, locale: str | None = None) -> str | None:
+    """The sentence for an upcoming or ended drive, in ``locale`` (default: the
+    drive's); None while it runs."""
+    locale = locale or drive.locale
     if schedule.state == DriveState.UPCOMING:
-        starts = format_day(drive.starts_at, drive.locale)
-        return (
-            f"This drive starts on {starts}, in {_days(schedule.starts_in_days)}; "
-            "it takes gifts from then."
+        return ngettext(
+            "This drive starts on %(day)s, in %(count)s day; it takes gifts from then.",
+            "This drive starts on %(day)s, in %(count)s days; it takes gifts from then.",
+            schedule.starts_in_days,
+            day=format_day(drive.starts_at, locale),
+            count=format_decimal(schedule.starts_in_days, locale=locale),
         )
     if schedule.state == DriveState.ENDED:
-        ended = format_day(drive.ends_at, drive.locale)
+        ended = format_day(drive.ends_at, locale)
         if schedule.accepting_gifts:
-            return f"This drive ended on {ended}; gifts are still welcome and count toward it."
-        return f"This drive ended on {ended} and no longer takes gifts."
+            return gettext(
+                "This drive ended on %(day)s; gifts are still welcome and count toward it.",
+                day=ended,
+            )
+        return gettext("This drive ended on %(day)s and no longer takes gifts.", day=ended)
     return None
 
 

@@ -3,6 +3,9 @@ Stripe's card fee (a percentage of the charge plus a fixed part)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_percent
 from flask import current_app
 
 from ..formatting import format_money
@@ -28,5 +31,6 @@ def processing_fee(gift: int) -> int:
 def fee_terms_text(currency: str, locale: str) -> str:
     """'2.9% + $0.30', for the checkbox label."""
     bps, fixed = _fee_terms()
-    percent = f"{bps / 100:g}%"  # display only; the fee itself is computed in integers
+    # Display only (the fee itself is computed in integers): "2.9%", "2,9 %".
+    percent = format_percent(Decimal(bps) / 10_000, locale=locale, decimal_quantization=False)
     return f"{percent} + {format_money(fixed, currency, locale)}" if fixed else percent

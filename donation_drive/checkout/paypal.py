@@ -26,7 +26,7 @@ from ..ledger import create_pending_card_donation, get_drive, schedule_of
 from ..models import Drive, Method
 from ..providers import paypal
 from ..providers.paypal.payments import capture_order, create_order
-from .attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
+from .attempts import logged_attempt
 from .drive_status import refuse_unless_accepting
 from .form import _check_currency, _check_donor, _check_expected_total, quote_charge
 from .links import thank_you_url
@@ -67,25 +67,6 @@ def paypal_checkout(drive: Drive) -> dict[str, str] | None:
     }
 
 
-def _log(drive: Drive | None, email: object, amount: int | None, outcome: str, error=None):
-    log_attempt(
-        drive_id=drive.id if drive else None,
-        ip=request.remote_addr,
-        email=email if isinstance(email, str) else None,
-        amount=amount,
-        outcome=outcome,
-        error=error,
-    )
-
-
-def _outcome_of(exc: DonationDriveError) -> str:
-    if isinstance(exc, PayPalDeclined):
-        return DECLINED
-    if isinstance(exc, paypal.PayPalUnavailable):
-        return PROVIDER_ERROR
-    return REJECTED
-
-
 @bp.post("/donate/<slug>/paypal/orders")
 @json_api
 @limiter.limit(ip_limit, on_breach=log_limited_attempt)
@@ -96,13 +77,10 @@ def create_paypal_order(slug: str) -> Response:
     """The donation form as JSON (as the card sends it, without a card) in; the
     PayPal order id out, for the SDK's ``createOrder``."""
     data = request.get_json(silent=True)
-    email = data.get("email") if isinstance(data, dict) else None
-    drive: Drive | None = None
-    amount: int | None = None
-    try:
+    with logged_attempt(data.get("email") if isinstance(data, dict) else None) as attempt:
         if not paypal.is_enabled():
             raise paypal.PayPalNotConfigured("PayPal is not offered here", "provider")
-        drive = get_drive(slug)
+        drive = attempt.drive = get_drive(slug)
         refuse_unless_accepting(drive, schedule_of(drive))
         if not isinstance(data, dict):
             raise InvalidInput("send the donation form as a JSON object", "payload")
@@ -110,7 +88,7 @@ def create_paypal_order(slug: str) -> Response:
         quote = quote_charge(data, drive)
         _check_expected_total(data.get("expected_total"), quote)
         donor = _check_donor(data)
-        amount = quote.total
+        attempt.amount = quote.total
         donation = create_pending_card_donation(
             drive,
             amount=quote.total,
@@ -126,10 +104,7 @@ def create_paypal_order(slug: str) -> Response:
             description=drive.title,
             request_id=f"donation-{donation.id}-order",
         )
-    except DonationDriveError as exc:
-        _log(drive, email, amount, _outcome_of(exc), str(exc))
-        raise
-    _log(drive, email, amount, "order_created")
+        attempt.outcome = "order_created"
     return jsonify({"id": order.id, "status": order.status})
 
 
@@ -138,11 +113,10 @@ def create_paypal_order(slug: str) -> Response:
 @limiter.limit(ip_limit, on_breach=log_limited_attempt)
 def capture_paypal_order(slug: str, order_id: str) -> Response:
     """Capture the order the donor approved and count it; where to go next out."""
-    drive: Drive | None = None
-    try:
+    with logged_attempt() as attempt:
         if not paypal.is_enabled():
             raise paypal.PayPalNotConfigured("PayPal is not offered here", "provider")
-        drive = get_drive(slug)
+        drive = attempt.drive = get_drive(slug)
         order = capture_order(order_id, request_id=f"order-{order_id}-capture"[:108])
         capture = order.capture
         if capture is None:
@@ -152,28 +126,26 @@ def capture_paypal_order(slug: str, order_id: str) -> Response:
             raise InvalidInput("this PayPal order was not started on this page", "order")
         if capture.status == "DECLINED":
             raise PayPalDeclined("PayPal declined the payment. No money was taken.", "paypal")
+        attempt.email, attempt.amount = capture.payer_email, capture.amount
         status = "pending"
         if capture.is_paid:
-            paypal.record_payment(
-                paypal.PayPalPayment(
-                    capture_id=capture.id,
-                    amount=capture.amount,
-                    currency=capture.currency,
-                    paid_at=capture.created,
-                    named=named,
-                    donor=paypal.donor_of(capture.payer_email, capture.payer_name),
-                ),
-                actor=ACTOR,
-                drive=drive,
-            )
+            try:
+                paypal.record_payment(
+                    paypal.PayPalPayment(
+                        capture_id=capture.id,
+                        amount=capture.amount,
+                        currency=capture.currency,
+                        paid_at=capture.created,
+                        named=named,
+                        donor=paypal.donor_of(capture.payer_email, capture.payer_name),
+                    ),
+                    actor=ACTOR,
+                    drive=drive,
+                )
+            except paypal.Refused as exc:
+                raise InvalidInput(str(exc), "paypal") from None
             status = "succeeded"
-    except paypal.Refused as exc:
-        _log(drive, None, None, REJECTED, str(exc))
-        raise InvalidInput(str(exc), "paypal") from None
-    except DonationDriveError as exc:
-        _log(drive, None, None, _outcome_of(exc), str(exc))
-        raise
-    _log(drive, capture.payer_email, capture.amount, status)
+        attempt.outcome = status
     return jsonify(
         {
             "status": status,

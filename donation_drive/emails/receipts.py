@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
 from flask import current_app, render_template
+from flask_babel import gettext
 
 from ..formatting import format_money, format_percent
+from ..i18n import speaking
 from ..ledger.totals import drive_progress
 from ..models import Donation, Method, OutboxEmail, Status
+from ..widget.presentation import donors_text
 from .headers import (
     envelope_sender,
     one_line,
@@ -29,21 +32,34 @@ from .outbox import is_resend
 
 log = logging.getLogger(__name__)
 
-FRIEND = "Friend"
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogs (``make extract``); translated where it is shown."""
+    return text
+
+
+FRIEND = N_("Friend")
 
 METHOD_LABELS: dict[str, str] = {
-    Method.CARD: "Card",
-    Method.PAYPAL: "PayPal",
-    Method.CHECK: "Check",
-    Method.AMAZON_GIFT_CARD: "Amazon gift card",
-    Method.BITCOIN: "Bitcoin",
-    Method.CASH: "Cash",
-    Method.OTHER: "Other",
+    Method.CARD: N_("Card"),
+    Method.PAYPAL: N_("PayPal"),
+    Method.CHECK: N_("Check"),
+    Method.AMAZON_GIFT_CARD: N_("Amazon gift card"),
+    Method.BITCOIN: N_("Bitcoin"),
+    Method.CASH: N_("Cash"),
+    Method.OTHER: N_("Other"),
 }
 
 
 def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " ").capitalize())
+    """The method in words, in the language of the block it is called in."""
+    label = METHOD_LABELS.get(method)
+    return gettext(label) if label else method.replace("_", " ").capitalize()
+
+
+def receipt_locale(donation: Donation) -> str:
+    """A receipt speaks its drive's locale (``DEFAULT_LOCALE`` for a drive without)."""
+    return donation.drive.locale or current_app.config.get("DEFAULT_LOCALE") or "en_US"
 
 
 def reason_not_to_send(donation: Donation | None) -> str | None:
@@ -81,7 +97,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
     template autoescapes it, and it never reaches a header from here."""
     config = current_app.config
     drive = donation.drive
-    locale = drive.locale or config.get("DEFAULT_LOCALE") or "en_US"
+    locale = receipt_locale(donation)
     currency = donation.currency
 
     def money(amount: int) -> str:
@@ -94,7 +110,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
     address = (config.get("ORG_ADDRESS") or "").replace("\\n", "\n")
     return {
         "lang": locale.replace("_", "-"),
-        "donor_name": one_line(donation.donor_name) or FRIEND,
+        "donor_name": one_line(donation.donor_name) or gettext(FRIEND),
         "amount": money(donation.amount),
         "refunded": money(donation.refunded_amount) if donation.refunded_amount else None,
         "net_amount": money(net) if donation.refunded_amount else None,
@@ -113,6 +129,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
         "goal": format_money(progress.goal_amount, progress.currency, locale, whole=True),
         "percent": format_percent(progress.percent, locale),
         "donor_count": progress.donor_count,
+        "donors": donors_text(progress.donor_count, locale),
         "gift_count": progress.gift_count,
         # An installment of a monthly gift: its amount and the donor's manage link.
         "monthly": monthly_receipt_context(donation.reference, donation.provider),
@@ -124,7 +141,7 @@ def _subject(context: dict[str, Any]) -> str:
     # receipt number. one_line() also folds whatever an overriding template emits.
     allowed = ("org_name", "drive_title", "receipt_number", "amount", "date", "is_copy")
     text = render_template("emails/receipt_subject.txt", **{k: context[k] for k in allowed})
-    return one_line(text) or f"Receipt {context['receipt_number']}"
+    return one_line(text) or gettext("Receipt %(number)s", number=context["receipt_number"])
 
 
 def compose_receipt(email: OutboxEmail, donation: Donation, *, now: datetime) -> EmailMessage:
@@ -134,10 +151,11 @@ def compose_receipt(email: OutboxEmail, donation: Donation, *, now: datetime) ->
     Jinja raises when an overriding template is broken.
     """
     config = current_app.config
-    context = receipt_context(donation, is_copy=is_resend(email))
-    context["subject"] = _subject(context)
-    text = render_template("emails/receipt.txt", **context)
-    html = render_template("emails/receipt.html", **context)
+    with speaking(receipt_locale(donation)):
+        context = receipt_context(donation, is_copy=is_resend(email))
+        context["subject"] = _subject(context)
+        text = render_template("emails/receipt.txt", **context)
+        html = render_template("emails/receipt.html", **context)
 
     message = outgoing_message(
         email,

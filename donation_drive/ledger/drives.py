@@ -11,10 +11,17 @@ from sqlalchemy import bindparam, select
 
 from ..errors import Conflict, InvalidInput, UnknownDrive
 from ..extensions import db
-from ..models import Drive
+from ..models import WIDGET_LAYOUTS, WIDGET_THEMES, Drive
 from .recent import MAX_SHOWN
 from .signals import totals_changed
-from .validation import check_minor_units, clean_text, validate_currency, validate_slug
+from .validation import (
+    check_minor_units,
+    clean_text,
+    validate_choice,
+    validate_currency,
+    validate_hex_colour,
+    validate_slug,
+)
 
 
 def get_drive(slug: str) -> Drive:
@@ -98,8 +105,10 @@ def create_drive(
 def update_drive(drive: Drive, **changes: object) -> Drive:
     """Edit a drive's title, description, goal, dates, locale, whether its checkout
     takes gifts after the end, its stretch goal and match pledge (not its currency
-    once money is recorded, because the ledger's amounts are in that currency).
-    ``stretch_goal_amount`` and ``match_cap_amount`` take None to remove them."""
+    once money is recorded, because the ledger's amounts are in that currency), and
+    its widget's look (``widget_theme``, ``widget_layout``, ``widget_accent``,
+    ``counting_line_shown``). ``stretch_goal_amount``, ``match_cap_amount`` and
+    ``widget_accent`` take None to remove them."""
     if "title" in changes:
         drive.title = clean_text(changes["title"], "title", max_length=200, required=True)
     if "description" in changes:
@@ -126,6 +135,11 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
             db.session.rollback()
             raise InvalidInput(f"show from 0 to {MAX_SHOWN} recent donors", "recent_donors_shown")
         drive.recent_donors_shown = shown
+    try:
+        _update_widget_look(drive, changes)
+    except InvalidInput:
+        db.session.rollback()
+        raise
     if drive.stretch_goal_amount is not None and drive.stretch_goal_amount <= drive.goal_amount:
         db.session.rollback()
         raise InvalidInput("the stretch goal must be above the goal", "stretch_goal")
@@ -138,3 +152,15 @@ def update_drive(drive: Drive, **changes: object) -> Drive:
     db.session.commit()
     totals_changed.send(current_app._get_current_object(), drive_id=drive.id, counted_methods=())
     return drive
+
+
+def _update_widget_look(drive: Drive, changes: dict[str, object]) -> None:
+    if "widget_theme" in changes:
+        drive.widget_theme = validate_choice(changes["widget_theme"], WIDGET_THEMES, "theme")
+    if "widget_layout" in changes:
+        drive.widget_layout = validate_choice(changes["widget_layout"], WIDGET_LAYOUTS, "layout")
+    if "widget_accent" in changes:
+        accent = changes["widget_accent"]
+        drive.widget_accent = None if accent in (None, "") else validate_hex_colour(accent)
+    if "counting_line_shown" in changes:
+        drive.counting_line_shown = bool(changes["counting_line_shown"])

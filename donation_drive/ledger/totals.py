@@ -17,7 +17,8 @@ from sqlalchemy import and_, bindparam, case, distinct, func, literal, select
 
 from ..errors import UnknownDrive
 from ..extensions import db
-from ..models import Donation, Drive, DriveDonor, Status, utcnow
+from ..models import Donation, Drive, DriveDonor, Method, Status, utcnow
+from .breakdown import counted_by_method
 from .recent import RecentGift, recent_gifts
 from .schedule import Schedule, drive_schedule
 
@@ -43,6 +44,20 @@ class Progress:
     match_added_to_total: bool = False
     # The latest gifts, for a drive that lists recent donors (else empty).
     recent: tuple[RecentGift, ...] = ()
+    # The widget's default look (Drive's columns of the same names).
+    widget_theme: str = "light"
+    widget_layout: str = "standard"
+    widget_accent: str | None = None
+    # The counting rule line, for a drive that shows it: the counted money that came
+    # by hand (checks, gift cards, ...), per method, in Method's order, from the
+    # ledger's breakdown; and when the drive's figures last changed.
+    counting_line_shown: bool = False
+    offline_by_method: tuple[tuple[str, int], ...] = ()
+    updated_at: datetime | None = None
+
+    @property
+    def offline_amount(self) -> int:
+        return sum(amount for _method, amount in self.offline_by_method)
 
     @property
     def matched_amount(self) -> int:
@@ -110,6 +125,18 @@ class Progress:
             "counted_amount": self.counted_amount,
             "target_amount": self.target_amount,
             "recent_donors": [gift.as_json() for gift in self.recent],
+            "widget": {
+                "theme": self.widget_theme,
+                "layout": self.widget_layout,
+                "accent": self.widget_accent,
+            },
+            "counting": None
+            if not self.counting_line_shown
+            else {
+                "offline_amount": self.offline_amount,
+                "offline_by_method": dict(self.offline_by_method),
+                "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            },
         }
 
 
@@ -140,9 +167,18 @@ _PROGRESS_ROW = select(
             "match_sponsor",
             "match_added_to_total",
             "recent_donors_shown",
+            "widget_theme",
+            "widget_layout",
+            "widget_accent",
+            "counting_line_shown",
+            "updated_at",
         )
     )
 ).where(_drives.c.slug == bindparam("slug"))
+
+# The ways money arrives by hand rather than through a provider's checkout: what the
+# counting rule line says the total includes ("$1,950 in checks and gift cards").
+OFFLINE_CHANNELS = tuple(m.value for m in Method if m not in (Method.CARD, Method.PAYPAL))
 
 
 def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
@@ -174,8 +210,23 @@ def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
         match_sponsor=row.match_sponsor or "",
         match_added_to_total=bool(row.match_added_to_total),
         recent=recent_gifts(row.id, row.recent_donors_shown or 0),
+        widget_theme=row.widget_theme,
+        widget_layout=row.widget_layout,
+        widget_accent=row.widget_accent,
+        counting_line_shown=bool(row.counting_line_shown),
+        offline_by_method=_offline_by_method(row.id) if row.counting_line_shown else (),
+        updated_at=row.updated_at,
     )
     return progress
+
+
+def _offline_by_method(drive_id: int) -> tuple[tuple[str, int], ...]:
+    found = counted_by_method(drive_id, OFFLINE_CHANNELS)
+    return tuple(
+        (method, found[method][0])
+        for method in OFFLINE_CHANNELS
+        if method in found and found[method][0] > 0
+    )
 
 
 class DriveFigures(NamedTuple):

@@ -66,6 +66,33 @@ def check_minor_units(value: object, field: str = "amount") -> int:
     return value
 
 
+_HEX_COLOUR_RE = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def validate_hex_colour(value: object, field: str = "accent") -> str:
+    """A colour written ``#rgb`` or ``#rrggbb`` (the ``#`` may be left out, since a
+    bare ``#`` in a URL starts its fragment), as ``#rrggbb`` in lowercase: the one
+    spelling that ever reaches CSS, HTML or SVG."""
+    text = str(value or "")
+    match = _HEX_COLOUR_RE.fullmatch(text)
+    if match is None:
+        # The value is not echoed: it came from a URL or a form, and goes to a page.
+        raise InvalidInput("must be a hex colour such as #c0392b or #c33", field)
+    digits = match.group(1).lower()
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return f"#{digits}"
+
+
+def validate_choice(value: object, allowed: tuple[str, ...], field: str) -> str:
+    """``value`` if it is one of ``allowed``; else ``InvalidInput`` naming ``field`` and
+    listing them (the value is never echoed, so nothing typed reaches a page)."""
+    text = str(value or "")
+    if text not in allowed:
+        raise InvalidInput(f"must be one of {', '.join(allowed)}", field)
+    return text
+
+
 def validate_slug(value: object, field: str = "slug") -> str:
     slug = str(value or "").strip()
     if not _SLUG_RE.fullmatch(slug):

@@ -3,7 +3,7 @@
 from .breakdown import DriveAmountCount, DriveHourTotal
 from .donation import OFFLINE_METHODS, Donation, DonationEvent, Method, Status, counted_amount
 from .donor import Donor, DonorEvent, DriveDonor, normalize_email
-from .drive import Drive
+from .drive import WIDGET_LAYOUTS, WIDGET_THEMES, Drive
 from .monthly import GiftStatus, Interval, MonthlyGift, MonthlyGiftEvent
 from .operations import (
     AdminSession,
@@ -21,6 +21,8 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "OFFLINE_METHODS",
+    "WIDGET_LAYOUTS",
+    "WIDGET_THEMES",
     "AdminSession",
     "AdminUser",
     "Donation",

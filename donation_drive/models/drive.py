@@ -8,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
+# The widget's looks a drive (or an embed) may choose (``widget/themes.py``).
+WIDGET_THEMES = ("light", "dark", "auto")
+WIDGET_LAYOUTS = ("compact", "standard", "banner")
+
 
 class Drive(db.Model):
     """A fundraising drive: a goal in one currency over a period.
@@ -53,6 +57,17 @@ class Drive(db.Model):
     )
     # How many of the latest gifts the widget lists (0: none, the default).
     recent_donors_shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The widget's look unless an embed says otherwise (widget/themes.py has the
+    # values): light, dark or auto; compact, standard or banner; an accent "#rrggbb"
+    # (None: the default green). And whether it shows the counting rule line.
+    widget_theme: Mapped[str] = mapped_column(String(8), default="light", server_default="light")
+    widget_layout: Mapped[str] = mapped_column(
+        String(16), default="standard", server_default="standard"
+    )
+    widget_accent: Mapped[str | None] = mapped_column(String(7))
+    counting_line_shown: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     raised_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     donor_count: Mapped[int] = mapped_column(Integer, default=0)
     gift_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

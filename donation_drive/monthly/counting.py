@@ -31,7 +31,3 @@ def drive_for_installment(gift: MonthlyGift, paid_at: datetime) -> Drive:
         .limit(1)
     )
     return running if running is not None else gift.drive
-
-
-def is_outside_its_drive(drive: Drive, paid_at: datetime) -> bool:
-    return not (drive.starts_at <= paid_at <= drive.ends_at)

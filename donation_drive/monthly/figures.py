@@ -1,4 +1,4 @@
-"""Figures about monthly gifts, for the admin pages and the widget. The recurring
+"""Figures about monthly gifts, for the admin pages. The recurring
 amount counts gifts that are taking installments (active or past due, not paused),
 per currency, in minor units."""
 
@@ -55,16 +55,6 @@ def monthly_figures(now: datetime) -> MonthlyFigures:
         .where(MonthlyGift.canceled_at >= since, MonthlyGift.status == GiftStatus.CANCELED)
     )
     return MonthlyFigures(by_status, recurring, int(new or 0), int(lost or 0))
-
-
-def drive_monthly(drive_id: int) -> tuple[int, int]:
-    """(monthly donors, recurring minor units) of the gifts started on a drive."""
-    row = db.session.execute(
-        select(
-            func.count(func.distinct(MonthlyGift.donor_email)), func.sum(MonthlyGift.amount)
-        ).where(MonthlyGift.drive_id == drive_id, MonthlyGift.status.in_(RUNNING))
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def installments_outside_drives() -> list[Donation]:

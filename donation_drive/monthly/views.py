@@ -15,10 +15,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..amount_text import amount_example, parse_amount
-from ..checkout.attempts import DECLINED, PROVIDER_ERROR, REJECTED, log_attempt
+from ..checkout.attempts import logged_attempt
 from ..checkout.drive_status import refuse_unless_accepting
 from ..checkout.form import parse_donation_form
 from ..checkout.rate_limits import (
@@ -28,13 +29,13 @@ from ..checkout.rate_limits import (
     log_limited_attempt,
     no_email_given,
 )
-from ..errors import DonationDriveError, InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound
 from ..extensions import db, limiter
 from ..formatting import format_money
+from ..i18n import html_lang, lang_query, request_locale, speaking
 from ..json_api import json_api
 from ..ledger import drive_progress, get_drive, schedule_of
 from ..models import MonthlyGift
-from ..providers.stripe import PaymentDeclined, PaymentServiceUnavailable
 from ..widget.presentation import widget_view
 from . import changes
 from .installments import installments_of
@@ -55,15 +56,8 @@ def _thanks_serializer() -> URLSafeSerializer:
 
 
 def every_month(amount: int, currency: str, locale: str) -> str:
-    return f"{format_money(amount, currency, locale)} every month"
-
-
-def _outcome_of(exc: DonationDriveError) -> str:
-    if isinstance(exc, PaymentDeclined):
-        return DECLINED
-    if isinstance(exc, PaymentServiceUnavailable):
-        return PROVIDER_ERROR
-    return REJECTED
+    """ "$25.00 every month", in the language of the block it is called in."""
+    return gettext("%(amount)s every month", amount=format_money(amount, currency, locale))
 
 
 @bp.post("/donate/<slug>/monthly")
@@ -77,18 +71,15 @@ def start(slug: str) -> Response:
     token; answers where to go next, and the first installment's client secret when
     the card needs 3-D Secure."""
     data = request.get_json(silent=True)
-    email = data.get("email") if isinstance(data, dict) else None
-    drive = None
-    amount = None
-    try:
-        drive = get_drive(slug)
+    with logged_attempt(data.get("email") if isinstance(data, dict) else None) as attempt:
+        drive = attempt.drive = get_drive(slug)
         refuse_unless_accepting(drive, schedule_of(drive))
         if not isinstance(data, dict):
             raise InvalidInput("send the donation form as JSON", "payload")
         if data.get("frequency", "monthly") != "monthly":
             raise InvalidInput("frequency must be monthly here", "frequency")
         form = parse_donation_form(data, drive)
-        amount = form.total
+        attempt.email, attempt.amount = form.donor.email, form.total
         outcome = start_monthly_gift(
             drive,
             amount=form.total,
@@ -96,23 +87,7 @@ def start(slug: str) -> Response:
             name=form.donor.name,
             card_token=form.card_token,
         )
-    except DonationDriveError as exc:
-        log_attempt(
-            drive_id=drive.id if drive else None,
-            ip=request.remote_addr,
-            email=email if isinstance(email, str) else None,
-            amount=amount,
-            outcome=_outcome_of(exc),
-            error=str(exc),
-        )
-        raise
-    log_attempt(
-        drive_id=drive.id,
-        ip=request.remote_addr,
-        email=form.donor.email,
-        amount=amount,
-        outcome=outcome.status,
-    )
+        attempt.outcome = outcome.status
     token = _thanks_serializer().dumps(outcome.gift_id)
     body: dict[str, object] = {
         "status": outcome.status,
@@ -135,14 +110,18 @@ def thank_you(slug: str, token: str) -> Response:
     catch_up(gift)
     gift = db.session.get(MonthlyGift, gift_id, populate_existing=True)
     drive = gift.drive
-    html = render_template(
-        "monthly/thank_you.html",
-        drive=drive,
-        gift=gift,
-        paid=bool(installments_of(gift)),
-        progress=widget_view(drive_progress(slug, fresh=True)),
-        every_month=every_month(gift.amount, gift.currency, drive.locale),
-    )
+    locale = request_locale(drive.locale)
+    with speaking(locale):
+        html = render_template(
+            "monthly/thank_you.html",
+            drive=drive,
+            lang=html_lang(locale),
+            lang_query=lang_query(locale, drive.locale),
+            gift=gift,
+            paid=bool(installments_of(gift)),
+            progress=widget_view(drive_progress(slug, fresh=True), locale),
+            every_month=every_month(gift.amount, gift.currency, locale),
+        )
     return _private(Response(html, mimetype="text/html"))
 
 

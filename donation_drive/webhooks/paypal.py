@@ -40,7 +40,7 @@ from .handlers import (
     NotYetProcessable,
     UnprocessableEvent,
 )
-from .intake import ERROR, FAILED, IntakeResult, receive_event
+from .intake import ERROR, IntakeResult, receive_event
 
 log = logging.getLogger(__name__)
 bp = Blueprint("paypal_webhooks", __name__)
@@ -305,7 +305,3 @@ def retry_stored_ipns(limit: int = 200, older_than: timedelta = timedelta(second
             continue
         receive_ipn(message)
     return len(rows)
-
-
-def is_needs_drive(event: WebhookEvent) -> bool:
-    return event.status == FAILED and (event.last_error or "").startswith(NEEDS_DRIVE_PREFIX)

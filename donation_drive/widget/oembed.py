@@ -92,9 +92,16 @@ def oembed() -> Response:
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         abort(404, description=f"the widget needs at least {MIN_WIDTH}x{MIN_HEIGHT} pixels")
     src = f"{_base()}/widget/{quote(slug, safe='')}"
+    donate = f"{_base()}/donate/{quote(slug, safe='')}"
+    # The hidden link is for consumers that drop the frame, and it is WordPress's cue
+    # (its own post embeds' form): with it, WordPress loads wp-embed.js, which shows
+    # the frame once the widget page speaks and follows its Donate link (live.js),
+    # which WordPress's sandbox would block. frameborder: WordPress strips the style.
     html = (
-        f'<iframe src="{escape(src)}" title="{escape(progress.title)}: fundraising progress" '
-        f'width="{width}" height="{height}" style="border:0;max-width:100%" '
+        f'<blockquote hidden><a href="{escape(donate)}">Donate to {escape(progress.title)}</a>'
+        f'</blockquote><iframe src="{escape(src)}" '
+        f'title="{escape(progress.title)}: fundraising progress" '
+        f'width="{width}" height="{height}" frameborder="0" style="border:0;max-width:100%" '
         'loading="lazy"></iframe>'
     )
     fields: dict[str, object] = {

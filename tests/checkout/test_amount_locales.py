@@ -66,7 +66,7 @@ def test_a_payment_for_another_total_than_the_page_showed_is_refused(client, tab
 def test_the_checkout_page_offers_presets_written_in_the_drives_locale(client, table_drives):
     page = client.get("/donate/de-eur").get_data(as_text=True)
     assert 'value="25,00"' in page
-    assert "written like 1.234,56" in page
+    assert "geschrieben wie 1.234,56" in page  # a de_DE drive's page speaks German
 
 
 @pytest.mark.parametrize(

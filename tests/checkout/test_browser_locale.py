@@ -1,16 +1,19 @@
-"""A donor on a German drive in Chromium: "25,00" is shown as the 25,00 € to be
-charged before the card is, and localstripe receives 2500 cents, not 250000."""
+"""A donor on a German drive in Chromium (the page speaks German): "25,00" is shown as
+the 25,00 € to be charged before the card is, and localstripe receives 2500 cents,
+not 250000."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from flask_babel import gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from donation_drive.extensions import db
 from donation_drive.formatting import format_money
+from donation_drive.i18n import speaking
 from donation_drive.ledger import create_drive
 from donation_drive.models import Donation, utcnow
 
@@ -38,9 +41,9 @@ def test_25_comma_00_is_shown_and_charged_as_25_euros(
     page: Page, german_drive, live_server, emulator
 ):
     page.goto(f"{live_server.url}/donate/spenden")
-    page.get_by_role("textbox", name="Other amount").fill("25,00")
-    expect(page.get_by_test_id("charge-summary")).to_have_text("You will be charged 25,00\xa0€.")
-    expect(page.locator("#donate-button")).to_have_text("Donate 25,00\xa0€")
+    page.get_by_role("textbox", name="Anderer Betrag").fill("25,00")
+    expect(page.get_by_test_id("charge-summary")).to_have_text("Abgebucht werden 25,00\xa0€.")
+    expect(page.locator("#donate-button")).to_have_text("25,00\xa0€ spenden")
     page.screenshot(path=_artifact("checkout-de_DE-charge-shown.png"), full_page=True)
     fill_card(page, postal_code="10115")
     page.locator("#donate-button").click()
@@ -57,7 +60,7 @@ def test_an_amount_the_locale_makes_ambiguous_is_refused_before_the_card(
     page: Page, german_drive, live_server, emulator
 ):
     page.goto(f"{live_server.url}/donate/spenden")
-    page.get_by_role("textbox", name="Other amount").fill("25.00")
+    page.get_by_role("textbox", name="Anderer Betrag").fill("25.00")
     expect(page.locator("#amount-error")).to_contain_text("write it like 1.234,56")
     expect(page.get_by_test_id("charge-summary")).to_have_text("")
     fill_card(page, postal_code="10115")
@@ -67,14 +70,17 @@ def test_an_amount_the_locale_makes_ambiguous_is_refused_before_the_card(
     assert db.session.scalars(select(Donation)).all() == []
 
 
-def test_the_page_script_reads_the_table_as_the_server_does(page: Page, live_server):
+def test_the_page_script_reads_the_table_as_the_server_does(page: Page, app, live_server):
     """Every row of the table typed into the page: the charge it shows is the
-    table's minor units, in the drive's format; a refused row shows the error."""
+    table's minor units, in the drive's format (and language); a refused row shows
+    the error."""
     create_table_drives()
     for (locale, currency), slug in DRIVES.items():
         page.goto(f"{live_server.url}/donate/{slug}")
-        page.get_by_role("radio", name="Other").check()  # not the preset picked at first
-        box = page.get_by_role("textbox", name="Other amount")
+        page.locator("#preset-other").check()  # not the preset picked at first
+        box = page.locator("#custom-amount")
+        with app.test_request_context(), speaking(locale):
+            sentence = gettext("You will be charged {amount}.")
         for case in (c for c in CASES if (c.locale, c.currency) == (locale, currency)):
             summary, error = page.get_by_test_id("charge-summary"), page.locator("#amount-error")
             box.fill("")  # clears the last row's charge or error, so each row is seen anew
@@ -86,7 +92,7 @@ def test_the_page_script_reads_the_table_as_the_server_does(page: Page, live_ser
                 expect(summary, case.id).to_have_text("")
             else:
                 shown = format_money(case.minor, currency, locale)
-                expect(summary, case.id).to_have_text(f"You will be charged {shown}.")
+                expect(summary, case.id).to_have_text(sentence.replace("{amount}", shown))
                 expect(error, case.id).to_be_hidden()
 
 

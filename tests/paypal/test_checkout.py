@@ -8,11 +8,16 @@ import re
 from sqlalchemy import select
 
 from donation_drive.extensions import db
-from donation_drive.models import Donation, OutboxEmail
+from donation_drive.models import Donation, OutboxEmail, PaymentAttempt
 
 from .conftest import raised
 
 FORM = {"amount": "25", "currency": "USD", "name": "Ada", "email": "ada@example.org"}
+
+
+def attempts() -> list[tuple[str | None, int | None, str]]:
+    rows = db.session.scalars(select(PaymentAttempt).order_by(PaymentAttempt.id))
+    return [(row.email, row.amount, row.outcome) for row in rows]
 
 
 def csrf_of(client, slug: str = "eoy") -> str:
@@ -57,6 +62,12 @@ def test_order_capture_counts_once_and_queues_the_receipt(client, peer, running_
         "succeeded",
         order.capture_id,
     )
+    # The attempt log: the order, then both captures (PayPal's second answer is the same).
+    assert attempts() == [
+        ("ada@example.org", 2500, "order_created"),
+        (order.payer.email, 2500, "succeeded"),
+        (order.payer.email, 2500, "succeeded"),
+    ]
     thanks = client.get(body["redirect"])
     assert thanks.status_code == 200 and "$25.00" in thanks.get_data(as_text=True)
     emails = db.session.scalars(select(OutboxEmail)).all()
@@ -100,6 +111,7 @@ def test_unapproved_order_is_not_captured_and_counts_nothing(client, peer, runni
     order_id = post(client, "/donate/eoy/paypal/orders", token, FORM).get_json()["id"]
     answer = post(client, f"/donate/eoy/paypal/orders/{order_id}/capture", token, {})
     assert answer.status_code == 400 and "ORDER_NOT_APPROVED" in answer.get_json()["error"]
+    assert [outcome for *_, outcome in attempts()] == ["order_created", "rejected"]
     assert raised(running_drive) == 0
 
 
@@ -108,3 +120,4 @@ def test_paypal_down_gives_a_clear_502(client, peer, running_drive):
     peer.api_unavailable = True
     answer = post(client, "/donate/eoy/paypal/orders", token, FORM)
     assert answer.status_code == 502 and "PayPal" in answer.get_json()["error"]
+    assert attempts() == [("ada@example.org", 2500, "provider_error")]

@@ -44,12 +44,14 @@ with app.app_context():
 client = app.test_client()
 progress = client.get(f"/api/v1/drives/{slug}")
 page = client.get(f"/widget/{slug}")
+german = client.get(f"/widget/{slug}?lang=de")
 script = client.get("/widget/embed.js")
 print(json.dumps({
     "package": donation_drive.__file__,
     "instance_path": app.instance_path,
     "progress": [progress.status_code, progress.get_json()],
     "page": [page.status_code, page.get_data(as_text=True)],
+    "german": [german.status_code, german.get_data(as_text=True)],
     "script": [script.status_code, len(script.get_data())],
 }))
 """
@@ -188,6 +190,9 @@ def test_wheel_holds_the_package_and_no_top_level_config(venv: Venv):
     assert any(name.startswith("donation_drive/migrations/versions/0001") for name in installed)
     assert "donation_drive/templates/widget/widget.html" in installed
     assert "donation_drive/static/widget/embed.js" in installed
+    # Compiled by the wheel's build (setup.py): .mo files are not in git.
+    for lang in ("es", "fr", "de"):
+        assert f"donation_drive/translations/{lang}/LC_MESSAGES/messages.mo" in installed
 
 
 def test_installed_wheel_upgrades_fills_and_serves_the_widget(
@@ -220,6 +225,8 @@ def test_installed_wheel_upgrades_fills_and_serves_the_widget(
     assert progress["currency"] == "USD"
     status, page = result["page"]
     assert status == 200 and "$5,706" in page
+    status, german = result["german"]  # the wheel's compiled catalogs are read
+    assert status == 200 and "gesammelt von" in german and "5.706\xa0$" in german
     status, script_length = result["script"]
     assert status == 200 and script_length > 0
     if not database_setting:

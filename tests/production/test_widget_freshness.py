@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,10 @@ URLS = {
     "json": "/api/v1/drives/eoy",
     "page": "/widget/eoy",
     "image": "/widget/eoy.svg",
+    # A look is part of nginx's cache key ($request_uri): each is a copy of its own,
+    # as fresh as the others.
+    "themed page": "/widget/eoy?theme=dark&layout=compact&accent=%23c0392b",
+    "themed image": "/widget/eoy.svg?theme=auto&layout=banner",
 }
 
 pytestmark = [
@@ -130,6 +135,8 @@ def test_a_gift_shows_through_nginx_within_two_seconds(
         "json": f'"raised_amount":{raised},',
         "page": f">${raised // 100:,}<",
         "image": f">${raised // 100:,}<",
+        "themed page": f">${raised // 100:,}<",
+        "themed image": f">${raised // 100:,}<",
     }
     time.sleep(1.5)  # warm copies of the old figures in nginx
     for name, path in URLS.items():
@@ -154,3 +161,33 @@ def test_a_gift_shows_through_nginx_within_two_seconds(
     }
 
     assert max(took.values()) < FRESH_WITHIN
+
+
+def answer(url: str) -> tuple[int, str, str]:
+    """Status, X-Cache-Status and body, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status, response.headers["X-Cache-Status"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["X-Cache-Status"], error.read().decode()
+
+
+def test_each_look_has_its_own_copy_and_a_refusal_none(front):
+    looks = {
+        "/widget/eoy?theme=light": "dd-theme-light dd-layout-standard",
+        "/widget/eoy?theme=dark": "dd-theme-dark dd-layout-standard",
+        "/widget/eoy?theme=dark&layout=banner": "dd-theme-dark dd-layout-banner",
+    }
+    for _ in range(3):  # the second and third asks come from nginx's copies
+        seen = {path: answer(front + path) for path in looks}
+        for path, classes in looks.items():
+            status, _, text = seen[path]
+            assert status == 200
+            assert f'class="dd-widget {classes}"' in text
+    assert {cache for _, cache, _ in seen.values()} <= {"HIT", "UPDATING", "STALE", "REVALIDATED"}
+
+    for _ in range(2):
+        status, cache, text = answer(front + "/widget/eoy?theme=sepia")
+        assert status == 400
+        assert "<strong>theme</strong>" in text
+        assert cache != "HIT"  # never kept: each refusal comes from the app

@@ -2,8 +2,8 @@
 and 4): a ``rich`` response in JSON and XML for a drive's widget or donate URL,
 its required and optional fields, ``maxwidth``/``maxheight`` respected, 404 for a
 URL this service has nothing for, 501 for another format, and discovery links on
-the widget and donate pages that lead to that response. (Debian's ``wordpress`` as a
-real consumer is not set up here: see docs/deployment.md §5.)"""
+the widget and donate pages that lead to that response. Debian's WordPress as a real
+consumer of them: test_wordpress_browser.py."""
 
 from __future__ import annotations
 
@@ -55,8 +55,12 @@ def test_a_widget_or_donate_url_gets_a_rich_response_with_the_iframe(client, dri
     assert body["provider_name"]
     assert isinstance(body["cache_age"], int)
     tags = Tags(body["html"]).tags
-    assert [tag for tag, _ in tags] == ["iframe"]  # nothing but the frame
-    frame = tags[0][1]
+    # The frame, after a hidden link for consumers without frames (and WordPress's
+    # cue to load the script that shows and sizes the frame: test_wordpress_browser).
+    assert [tag for tag, _ in tags] == ["blockquote", "a", "iframe"]
+    assert "hidden" in tags[0][1]
+    assert tags[1][1]["href"] == f"{BASE}/donate/eoy"
+    frame = tags[2][1]
     assert frame["src"] == f"{BASE}/widget/eoy"
     assert (frame["width"], frame["height"]) == (str(body["width"]), str(body["height"]))
     assert frame["title"]
@@ -120,8 +124,9 @@ def test_a_hostile_title_stays_text_in_the_embed_html(client, drive):
 
     assert body["title"] == HOSTILE_TITLE
     tags = Tags(body["html"]).tags
-    assert [tag for tag, _ in tags] == ["iframe"]
-    assert tags[0][1]["title"].startswith(HOSTILE_TITLE)
+    assert [tag for tag, _ in tags] == ["blockquote", "a", "iframe"]
+    assert tags[2][1]["title"].startswith(HOSTILE_TITLE)
+    assert "<script>" not in body["html"]
 
 
 @pytest.mark.parametrize("path", ["/widget/eoy", "/donate/eoy"])

@@ -41,6 +41,11 @@ def test_progress_json_has_exactly_the_documented_keys(client, drive, give):
         "counted_amount",
         "target_amount",
         "recent_donors",  # tests/widget/test_recent_donors.py
+        # The drive's default look and the counting line (tests/widget/test_themes.py,
+        # tests/widget/test_counting_line.py).
+        "widget",
+        "counting",
+        "text",  # the words and figures embed.js shows (tests/widget/test_languages.py)
     }
     assert body["slug"] == "eoy"
     assert body["title"] == "End of the Year Donation Drive"

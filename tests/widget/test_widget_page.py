@@ -185,7 +185,8 @@ def test_hostile_drive_title_is_escaped_in_the_page(client, drive):
     ] == []
     # The title survives as text, and names the widget.
     assert widget.text("title") == HOSTILE_TITLE
-    assert widget.one(**{"class": "dd-widget"})["aria-labelledby"] == "dd-title"
+    box = widget.one(**{"class": "dd-widget dd-theme-light dd-layout-standard"})
+    assert box["aria-labelledby"] == "dd-title"
     assert widget.one(**{"data-testid": "title"})["id"] == "dd-title"
 
 

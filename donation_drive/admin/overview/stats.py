@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ledger import Progress, drive_progress
+from ...ledger.breakdown import counted_by_method
 from ...ledger.schedule import whole_days_until
 from ...models import Donation, Drive, DriveAmountCount, DriveHourTotal, Method, Status, utcnow
 
@@ -74,16 +75,7 @@ def method_totals(drive_id: int) -> list[MethodTotal]:
 
     Read from the ledger's hourly breakdown (at most 24 rows a day per method), not
     from the donations."""
-    rows = db.session.execute(
-        select(
-            DriveHourTotal.method,
-            func.sum(DriveHourTotal.counted_amount),
-            func.sum(DriveHourTotal.gift_count),
-        )
-        .where(DriveHourTotal.drive_id == drive_id)
-        .group_by(DriveHourTotal.method)
-    ).all()
-    found = {method: (int(amount), int(count)) for method, amount, count in rows if count}
+    found = counted_by_method(drive_id)
     totals = [MethodTotal(m.value, *found.pop(m.value, (0, 0))) for m in Method]
     # A method outside the enum (written by hand in the database) still adds up.
     totals += [MethodTotal(m, amount, count) for m, (amount, count) in sorted(found.items())]

@@ -19,6 +19,17 @@
   var cardBox = document.getElementById('card-element');
   var chargeLine = document.getElementById('charge-summary');
   var coverFee = form.elements.cover_fee;
+  // The page's sentences, translated by the server (checkout/script_texts.py).
+  var T = JSON.parse(form.dataset.texts);
+  function say(key, values) {
+    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  }
+  // The language the donor reads, when it is not the drive's own: the quote and the
+  // thank-you page speak it too.
+  function withLang(url) {
+    if (!form.dataset.lang) { return url; }
+    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(form.dataset.lang);
+  }
   // Once or every month: a monthly gift goes to its own endpoint (monthly/views.py).
   function isMonthly() {
     var checked = form.querySelector('input[name="frequency"]:checked');
@@ -69,7 +80,7 @@
       input.setAttribute('aria-invalid', 'true');
       input.focus();
     }
-    summary.textContent = 'Please correct the highlighted field.';
+    summary.textContent = T.correct_field;
     summary.hidden = false;
   }
 
@@ -92,6 +103,7 @@
     var query = new URLSearchParams({ amount: selectedAmount() });
     if (coverFee.checked) { query.set('cover_fee', '1'); }
     quoted.key = key;
+    if (form.dataset.lang) { query.set('lang', form.dataset.lang); }
     quoted.promise = fetch(form.dataset.quoteUrl + '?' + query.toString(), {
       credentials: 'same-origin',
       headers: { 'Accept': 'application/json' }
@@ -108,9 +120,10 @@
     var slot = form.querySelector('[data-error-for="amount"]');
     if (result.ok) {
       // The server's Babel-formatted total; a monthly gift says how often.
-      var label = result.body.total_label + (isMonthly() ? ' every month' : '');
-      chargeLine.textContent = 'You will be charged ' + label + '.';
-      button.textContent = buttonLabel + ' ' + label;
+      var label = result.body.total_label;
+      if (isMonthly()) { label = say('every_month', { amount: label }); }
+      chargeLine.textContent = say('will_be_charged', { amount: label });
+      button.textContent = say('donate_amount', { amount: label });
       slot.hidden = true;
       customAmount.removeAttribute('aria-invalid');
     } else {
@@ -161,7 +174,7 @@
   refreshCharge();
 
   if (typeof window.Stripe !== 'function') {
-    showSummary('The card form could not be loaded. Please reload the page, or try again later.');
+    showSummary(T.card_form_failed);
     button.disabled = true;
     return;
   }
@@ -183,7 +196,7 @@
   function cardTokenError(error) {
     // Stripe's own card validation messages are written for donors; others are not.
     if (error && error.type === 'validation_error' && error.message) { return error.message; }
-    return 'Please check the card number, expiry date and security code.';
+    return T.check_card;
   }
 
   function busy(on, text) {
@@ -192,7 +205,7 @@
   }
 
   async function finishAuthentication(clientSecret) {
-    statusLine.textContent = 'Your bank asks you to confirm the payment…';
+    statusLine.textContent = T.bank_confirms;
     if (typeof stripe.handleNextAction === 'function') {
       return stripe.handleNextAction({ clientSecret: clientSecret });
     }
@@ -201,23 +214,23 @@
 
   async function donate() {
     var amount = selectedAmount();
-    if (amount === '') { showFieldError('amount', 'Choose or enter an amount.'); return; }
-    busy(true, 'Checking the amount…');
+    if (amount === '') { showFieldError('amount', T.choose_amount); return; }
+    busy(true, T.checking_amount);
     var charge = await fetchQuote();
     if (!charge.ok) {
-      showFieldError('amount', charge.body.error || 'Please check the amount.');
+      showFieldError('amount', charge.body.error || T.check_amount);
       return;
     }
     showCharge(charge);
 
-    busy(true, 'Sending your card to Stripe…');
+    busy(true, T.sending_card);
     var tokenResult = await stripe.createToken(card);
     if (!tokenResult || tokenResult.error || !tokenResult.token) {
       showFieldError('card', cardTokenError(tokenResult && tokenResult.error));
       return;
     }
     var monthly = isMonthly();
-    statusLine.textContent = 'Charging ' + charge.body.total_label + '…';
+    statusLine.textContent = say('charging', { amount: charge.body.total_label });
     var response = await fetch(monthly ? form.dataset.monthlyUrl : form.action, {
       method: 'POST',
       credentials: 'same-origin',
@@ -241,10 +254,8 @@
     });
     var body = await response.json().catch(function () { return {}; });
     if (!response.ok) {
-      var text = body.error || 'Something went wrong (' + response.status + '). Please try again.';
-      if (response.status === 429) {
-        text = 'Too many attempts. Please wait a while before trying again.';
-      }
+      var text = body.error || say('went_wrong', { status: response.status });
+      if (response.status === 429) { text = T.too_many; }
       showFieldError(body.field || 'payload', text);
       return;
     }
@@ -252,12 +263,12 @@
       var result = await finishAuthentication(body.client_secret);
       if (!result || result.error) {
         showFieldError('card', (result && result.error && result.error.message) ||
-          'Your bank did not confirm the payment. No money was taken.');
+          T.bank_declined);
         return;
       }
     }
-    statusLine.textContent = 'Thank you! Opening your receipt…';
-    window.location.assign(body.redirect);
+    statusLine.textContent = T.opening_receipt;
+    window.location.assign(withLang(body.redirect));
     return true;
   }
 
@@ -269,7 +280,7 @@
       if (!navigating) { busy(false); }
     }, function () {
       busy(false);
-      showSummary('We could not reach the server. Check your connection and try again.');
+      showSummary(T.unreachable);
     });
   });
 })();

@@ -13,6 +13,15 @@
   var errorSlot = document.getElementById('paypal-error');
   var statusLine = document.getElementById('checkout-status');
   var customAmount = document.getElementById('custom-amount');
+  // The page's sentences, translated by the server (checkout/script_texts.py).
+  var T = JSON.parse(form.dataset.texts);
+  function say(key, values) {
+    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  }
+  function withLang(url) {
+    if (!form.dataset.lang) { return url; }
+    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(form.dataset.lang);
+  }
 
   function show(text) {
     errorSlot.textContent = text;
@@ -29,8 +38,8 @@
   function answer(response) {
     return response.json().catch(function () { return {}; }).then(function (body) {
       if (!response.ok) {
-        var text = body.error || 'Something went wrong (' + response.status + '). Please try again.';
-        if (response.status === 429) { text = 'Too many attempts. Please wait a while before trying again.'; }
+        var text = body.error || say('went_wrong', { status: response.status });
+        if (response.status === 429) { text = T.too_many; }
         throw new Error(text);
       }
       return body;
@@ -53,6 +62,7 @@
   function quote() {
     var query = new URLSearchParams({ amount: selectedAmount() });
     if (form.elements.cover_fee.checked) { query.set('cover_fee', '1'); }
+    if (form.dataset.lang) { query.set('lang', form.dataset.lang); }
     return fetch(form.dataset.quoteUrl + '?' + query.toString(), {
       credentials: 'same-origin',
       headers: { 'Accept': 'application/json' }
@@ -60,16 +70,16 @@
   }
 
   if (!window.paypal || typeof window.paypal.Buttons !== 'function') {
-    show('PayPal could not be loaded. Please reload the page, or give by card.');
+    show(T.paypal_failed_to_load);
     return;
   }
 
   window.paypal.Buttons({
     createOrder: function () {
       errorSlot.hidden = true;
-      if (selectedAmount() === '') { return Promise.reject(new Error('Choose or enter an amount.')); }
+      if (selectedAmount() === '') { return Promise.reject(new Error(T.choose_amount)); }
       return quote().then(function (charge) {
-        if (statusLine) { statusLine.textContent = 'Opening PayPal for ' + charge.total_label + '…'; }
+        if (statusLine) { statusLine.textContent = say('opening_paypal', { amount: charge.total_label }); }
         return post(host.dataset.createUrl, {
           amount: selectedAmount(),
           expected_total: charge.total,
@@ -83,16 +93,16 @@
       }).then(function (order) { return order.id; });
     },
     onApprove: function (data) {
-      if (statusLine) { statusLine.textContent = 'Confirming your PayPal payment…'; }
+      if (statusLine) { statusLine.textContent = T.confirming_paypal; }
       var url = host.dataset.captureUrl.replace('ORDER_ID', encodeURIComponent(data.orderID));
       return post(url, {}).then(function (body) {
-        if (statusLine) { statusLine.textContent = 'Thank you! Opening your receipt…'; }
-        window.location.assign(body.redirect);
+        if (statusLine) { statusLine.textContent = T.opening_receipt; }
+        window.location.assign(withLang(body.redirect));
       });
     },
-    onCancel: function () { show('The PayPal payment was cancelled. No money was taken.'); },
+    onCancel: function () { show(T.paypal_cancelled); },
     onError: function (error) {
-      show((error && error.message) || 'PayPal could not take the payment. Please try again.');
+      show((error && error.message) || T.paypal_failed);
     }
   }).render('#paypal-buttons');
 })();

@@ -12,6 +12,10 @@
  * backing off up to a minute while the figures stay the same, and stops while the
  * page is hidden (Page Visibility API), asking at once when it is shown again. The
  * bar moves with a CSS transition, none under prefers-reduced-motion.
+ *
+ * Words and figures are the server's (the JSON's "text", Babel-formatted), in the
+ * drive's language or the one data-lang="de" asks for (data-locale, the older name,
+ * still works); a language without a catalog falls back to the drive's.
  */
 (function () {
   "use strict";
@@ -19,35 +23,79 @@
   if (!script) { return; }
   var slug = script.getAttribute("data-drive");
   var base = new URL(script.src, document.baseURI).origin;
-  var locale = script.getAttribute("data-locale") || undefined;
+  var lang = script.getAttribute("data-lang") || script.getAttribute("data-locale") || "";
   var asked = Number(script.getAttribute("data-refresh"));
   var BASE = asked >= 2 ? asked * 1000 : 5000, MAX = 60000, FACTOR = 1.5;
+
+  // The look: data-theme, data-layout, data-accent, else the drive's defaults (the
+  // JSON's "widget"). A value the widget does not know is reported and left out.
+  var CHOICES = { theme: ["light", "dark", "auto"], layout: ["compact", "standard", "banner"] };
+  function option(name) {
+    var value = script.getAttribute("data-" + name);
+    if (!value) { return null; }
+    var ok = name === "accent" ? /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.test(value)
+      : CHOICES[name].indexOf(value) >= 0;
+    if (ok) { return value; }
+    console.error("Donation Drive widget: data-" + name + " must be " + (name === "accent"
+      ? "a hex colour such as #c0392b" : "one of " + CHOICES[name].join(", ")) +
+      "; using the drive's default");
+    return null;
+  }
+  function hex6(value) {
+    var digits = value.replace("#", "").toLowerCase();
+    return digits.length === 3 ? digits.replace(/(.)/g, "$1$1") : digits;
+  }
+  var asks = { theme: option("theme"), layout: option("layout"), accent: option("accent") };
 
   var host = document.createElement("div");
   host.className = "donation-drive-widget";
   script.parentNode.insertBefore(host, script.nextSibling);
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
 
+  // The same palettes as the iframe page (widget.css, widget/themes.py): light, dark
+  // for .dd-theme-dark and, under the reader's dark preference, for .dd-theme-auto.
+  var LIGHT = "--dd-background:#ffffff;--dd-text:#1f2328;--dd-muted:#3d444d;" +
+    "--dd-border:#d0d7de;--dd-track:#e6e9ec;--dd-match:#8250df;--dd-accent:#1a7f37;" +
+    "--dd-accent-text:#116329;--dd-button:#1a7f37;--dd-on-button:#ffffff;--dd-focus:#0969da";
+  var DARK = "--dd-background:#0d1117;--dd-text:#e6edf3;--dd-muted:#9198a1;" +
+    "--dd-border:#3d444d;--dd-track:#30363d;--dd-match:#a371f7;--dd-accent:#2ea043;" +
+    "--dd-accent-text:#3fb950;--dd-button:#238636;--dd-on-button:#ffffff;--dd-focus:#58a6ff";
   var style = document.createElement("style");
   style.textContent = [
     // !important: inside a shadow root, :host's important rules beat the host page's
     // important rules (e.g. "* { color: red !important }"), normal ones do not.
-    ":host{all:initial!important;display:block!important}",
-    ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;border:1px solid #d0d7de;",
-    "border-radius:8px;background:#fff;color:#1f2328;font:15px/1.4 system-ui,sans-serif}",
-    ".t{margin:0 0 6px;font-size:16px;font-weight:600}",
-    ".r{font-size:22px;font-weight:700;color:#116329}",
-    ".track{height:16px;border-radius:8px;background:#e6e9ec;overflow:hidden}",
-    ".fill{height:100%;border-radius:8px;background:#1a7f37;width:0;",
+    ":host{all:initial!important;display:block!important;container-type:inline-size!important}",
+    ".w{" + LIGHT + "}.w.dd-theme-dark{" + DARK + "}",
+    "@media (prefers-color-scheme:dark){.w.dd-theme-auto{" + DARK + "}}",
+    ".w{box-sizing:border-box;max-width:480px;padding:12px 14px;",
+    "border:1px solid var(--dd-border);border-radius:8px;background:var(--dd-background);",
+    "color:var(--dd-text);font:15px/1.4 system-ui,sans-serif;overflow-wrap:anywhere}",
+    ".t{margin:0 0 6px;font-size:16px;font-weight:600}.f{margin:0 0 8px}",
+    ".r{font-size:22px;font-weight:700;color:var(--dd-accent-text)}.g{color:var(--dd-muted)}",
+    ".track{height:16px;border-radius:8px;background:var(--dd-track);overflow:hidden}",
+    ".fill{height:100%;border-radius:8px;background:var(--dd-accent);width:0;",
     "transition:width .6s ease-out}",
-    ".track{display:flex}.fill{flex:none}.match{height:100%;background:#8250df;width:0;",
-    "flex:none;transition:width .6s ease-out}.x{margin:-4px 0 10px;color:#3d444d;font-size:13px}",
+    ".track{display:flex}.fill{flex:none}.match{height:100%;background:var(--dd-match);",
+    "width:0;flex:none;transition:width .6s ease-out}",
+    ".x{margin:-4px 0 10px;color:var(--dd-muted);font-size:13px}",
     "@media (prefers-reduced-motion:reduce){.fill,.match{transition:none}}",
     ".rl{margin:0 0 10px;padding:0;list-style:none;font-size:13px}.rl li{margin:2px 0}",
-    ".rm{display:block;color:#3d444d;font-style:italic}[hidden]{display:none!important}",
-    ".m{margin:6px 0 10px;color:#3d444d;font-size:14px}",
-    "a{display:inline-block;padding:6px 14px;border-radius:6px;background:#1a7f37;color:#fff;",
-    "font-weight:600;text-decoration:none}"
+    ".rm{display:block;color:var(--dd-muted);font-style:italic}[hidden]{display:none!important}",
+    ".m{margin:6px 0 10px;color:var(--dd-muted);font-size:14px}",
+    "a{display:inline-block;padding:6px 14px;border-radius:6px;background:var(--dd-button);",
+    "color:var(--dd-on-button);font-weight:600;text-decoration:none}",
+    "a:focus-visible{outline:3px solid var(--dd-focus);outline-offset:2px}",
+    // Compact: a sidebar of 200-300 px.
+    ".dd-layout-compact{max-width:300px;padding:10px 12px;font-size:14px}",
+    ".dd-layout-compact .t{font-size:15px}.dd-layout-compact .r{font-size:19px}",
+    ".dd-layout-compact .m{font-size:13px}.dd-layout-compact .x{font-size:12px}",
+    ".dd-layout-compact a{display:block;text-align:center}",
+    // Banner: as wide as the page, the donate button beside the figures when it fits.
+    ".dd-layout-banner{max-width:none}",
+    "@container (min-width:480px){.dd-layout-banner{display:grid;",
+    "grid-template-columns:minmax(0,1fr) auto;column-gap:20px;align-items:center}",
+    ".dd-layout-banner>*{grid-column:1}",
+    ".dd-layout-banner>a{grid-column:2;grid-row:1/span 9;padding:10px 22px}}"
   ].join("");
   root.appendChild(style);
 
@@ -58,42 +106,20 @@
     return node;
   }
 
-  function money(minor, currency) {
-    var digits = new Intl.NumberFormat(locale, { style: "currency", currency: currency })
-      .resolvedOptions().maximumFractionDigits;
-    var major = minor / Math.pow(10, digits);
-    var whole = Number.isInteger(major);
-    return new Intl.NumberFormat(locale, {
-      style: "currency", currency: currency,
-      minimumFractionDigits: whole ? 0 : digits, maximumFractionDigits: whole ? 0 : digits
-    }).format(major);
-  }
-
-  function days(n) { return n + (n === 1 ? " day" : " days"); }
-
-  // The same words as the server's widget (widget/presentation.py).
-  function status(data) {
-    if (data.state === "upcoming") { return "Starts in " + days(data.starts_in_days); }
-    if (data.state === "ended") { return "Ended"; }
-    return data.days_left === 0 ? "Ends today" : days(data.days_left) + " left";
-  }
-
-  function donors(n) { return n + (n === 1 ? " donor" : " donors"); }
-
   var parts = null;
 
   function build() {
     var box = el("section", "w");
     var title = el("p", "t");
-    var figures = el("p");
+    var figures = el("p", "f");
     var raised = el("span", "r");
     var goal = el("span", "g");
+    var of = document.createTextNode(" ");
     figures.appendChild(raised);
-    figures.appendChild(document.createTextNode(" raised of "));
+    figures.appendChild(of);
     figures.appendChild(goal);
     var bar = el("div", "track");
     bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-label", "Progress toward the goal");
     bar.setAttribute("aria-valuemin", "0");
     bar.setAttribute("aria-valuemax", "100");
     var fill = el("div", "fill");
@@ -103,15 +129,16 @@
     var meta = el("p", "m");
     var stretch = el("p", "x s");
     var pledge = el("p", "x p");
+    var counting = el("p", "x c");
     var recent = el("ul", "rl");
-    var link = el("a", "", "Donate");
-    [title, figures, bar, meta, stretch, pledge, recent, link].forEach(function (node) {
+    var link = el("a", "");
+    [title, figures, bar, meta, stretch, pledge, counting, recent, link].forEach(function (node) {
       box.appendChild(node);
     });
     root.appendChild(box);
-    return { box: box, title: title, raised: raised, goal: goal, bar: bar, fill: fill,
-             match: match, meta: meta, stretch: stretch, pledge: pledge, recent: recent,
-             link: link };
+    return { box: box, title: title, raised: raised, of: of, goal: goal, bar: bar, fill: fill,
+             match: match, meta: meta, stretch: stretch, pledge: pledge, counting: counting,
+             recent: recent, link: link, accent: null };
   }
 
   function percentOf(amount, whole) {
@@ -123,62 +150,70 @@
     node.hidden = !text;
   }
 
+  function look(defaults) {
+    var theme = asks.theme || defaults.theme || "light";
+    var layout = asks.layout || defaults.layout || "standard";
+    var accent = asks.accent ? "#" + hex6(asks.accent) : defaults.accent;
+    parts.box.className = "w dd-widget dd-theme-" + theme + " dd-layout-" + layout +
+      (accent ? " dd-accent" : "");
+    if (accent && accent !== parts.accent) {
+      // The accent's colours, contrast-checked by the server (widget/themes.py).
+      var sheet = document.createElement("link");
+      sheet.rel = "stylesheet";
+      sheet.href = base + "/widget/accent/" + hex6(accent) + ".css";
+      root.insertBefore(sheet, parts.box);
+      parts.accent = accent;
+    }
+  }
+
   function render(data) {
     if (!parts) { parts = build(); }
-    // The same figures and words as the server's widget (widget/presentation.py).
-    var raised = money(data.counted_amount, data.currency);
-    var goal = money(data.goal_amount, data.currency);
+    // The server's words and figures (widget/presentation.py); only the bar's widths
+    // are worked out here.
+    var text = data.text;
     var target = data.target_amount;
     var shown = percentOf(data.counted_amount, target);
-    var valueText = raised + " raised of " + goal + " goal (" + data.percent + "%)";
-    var stretchText = "";
-    if (target !== data.goal_amount) {
-      var stretchPercent = Math.floor(data.counted_amount * 1000 / target) / 10;
-      stretchText = "Goal reached! Stretch goal: " + money(target, data.currency) +
-        " (" + stretchPercent + "%)";
-      valueText += ", stretch goal " + money(target, data.currency) + " (" + stretchPercent + "%)";
-    }
-    var pledgeText = "", own = shown, matched = 0, m = data.match;
+    var own = shown, matched = 0, m = data.match;
     if (m) {
-      var by = m.sponsor ? " by " + m.sponsor : "";
-      var terms = "every gift matched up to " + money(m.cap_amount, data.currency) + by;
-      var amount = money(m.matched_amount, data.currency);
       own = percentOf(data.raised_amount, target);
       matched = Math.min(percentOf(m.matched_amount, target), 100 - own);
-      if (m.added_to_total) {
-        pledgeText = "Includes " + amount + " matched: " + terms;
-      } else {
-        pledgeText = "+ " + amount + " matched: " + terms;
-        valueText += ", plus " + amount + " matched";
-      }
     }
+    look(data.widget || {});
+    host.lang = text.lang;
     parts.box.setAttribute("aria-label", data.title);
     parts.title.textContent = data.title;
-    parts.raised.textContent = raised;
-    parts.goal.textContent = goal;
+    parts.raised.textContent = text.raised;
+    parts.of.textContent = " " + text.raised_of + " ";
+    parts.goal.textContent = text.goal;
+    parts.bar.setAttribute("aria-label", text.progress_label);
     parts.bar.setAttribute("aria-valuenow", String(shown));
-    parts.bar.setAttribute("aria-valuetext", valueText);
+    parts.bar.setAttribute("aria-valuetext", text.value_text);
     parts.fill.style.width = own + "%";
     parts.match.style.width = matched + "%";
-    line(parts.stretch, stretchText);
-    line(parts.pledge, pledgeText);
+    line(parts.stretch, text.stretch_line);
+    line(parts.pledge, text.match_line);
+    // The counting rule line, in the server's words (widget/presentation.py).
+    line(parts.counting, data.counting ? data.counting.line : "");
     // Recent donors (a drive's opt-in): names and messages only ever as text.
     var gifts = data.recent_donors || [];
     while (parts.recent.firstChild) { parts.recent.removeChild(parts.recent.firstChild); }
-    gifts.forEach(function (gift) {
-      var item = el("li", "", gift.name + " \u00b7 " + money(gift.amount, data.currency));
+    gifts.forEach(function (gift, i) {
+      var item = el("li", "", text.recent[i].name + " \u00b7 " + text.recent[i].amount);
       if (gift.message) { item.appendChild(el("q", "rm", gift.message)); }
       parts.recent.appendChild(item);
     });
     parts.recent.hidden = !gifts.length;
-    parts.recent.setAttribute("aria-label", "Recent gifts");
-    parts.meta.textContent = data.percent + "% \u00b7 " + donors(data.donor_count) +
-      " \u00b7 " + status(data);
-    parts.link.href = base + "/donate/" + encodeURIComponent(data.slug);
+    parts.recent.setAttribute("aria-label", text.recent_title);
+    parts.meta.textContent = text.percent + " \u00b7 " + text.donors + " \u00b7 " + text.status;
+    parts.link.textContent = text.donate;
+    parts.link.setAttribute("aria-label", text.donate_label);
+    parts.link.href = base + "/donate/" + encodeURIComponent(data.slug) +
+      (lang ? "?lang=" + encodeURIComponent(text.lang) : "");
   }
 
   if (!slug) { return; }
-  var url = base + "/api/v1/drives/" + encodeURIComponent(slug);
+  var url = base + "/api/v1/drives/" + encodeURIComponent(slug) +
+    (lang ? "?lang=" + encodeURIComponent(lang) : "");
   var etag = null, delay = BASE, timer = null, busy = false, gone = false;
 
   function check() {
