@@ -6,9 +6,12 @@ is migrated, seeded with bulk SQL inserts, and its drive aggregate set from a le
 recount. The real app (``donation_drive:create_app()``, production settings) and
 ``bench/minimal_app.py`` are each served by gunicorn on loopback with the same worker
 count and class, loaded by ``wrk`` in interleaved rounds; the median of the rounds is
-reported. ``make bench`` installs wrk (``make bench-deps``); run without it, the script
-says so on its first lines and loads with a keep-alive thread-pool client, which
-spends far more CPU per request than wrk, on the CPUs the server uses, so its figures
+reported. One more row is the widget JSON as the documented deployment serves it:
+docs/deployment.md's nginx (its micro-cache) in front of the first drive's gunicorn,
+its CPU per request that of nginx (master and workers) plus the app's.
+``make bench`` installs wrk (``make bench-deps``); run without it, the script says so
+on its first lines and loads with a keep-alive thread-pool client, which spends far
+more CPU per request than wrk, on the CPUs the server uses, so its figures
 are not comparable with those of docs/benchmarks.md.
 
     .venv/bin/python bench/widget.py                 # the full run (seeding 1M takes a while)
@@ -38,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,7 @@ from harness import (
     WRK,
     Gunicorn,
     ServerSettings,
+    cpu_seconds,
     machine,
     milliseconds,
     prepare,
@@ -193,13 +198,19 @@ def load_with_threads(url: str, args: argparse.Namespace) -> tuple[int, float, f
     return len(latencies), len(latencies) / elapsed, p50, p99
 
 
-def measure(server: Gunicorn, path: str, args: argparse.Namespace) -> Sample:
+@dataclass
+class Target:
+    url: str
+    cpu_seconds: Callable[[], float]  # CPU time so far of every server process it uses
+
+
+def measure(target: Target, args: argparse.Namespace) -> Sample:
     warm = argparse.Namespace(**{**vars(args), "duration": max(1, args.duration // 5)})
     loader = load_with_wrk if WRK else load_with_threads
-    loader(server.url + path, warm)
-    cpu_before = server.cpu_seconds()
-    count, rps, p50, p99 = loader(server.url + path, args)
-    cpu = server.cpu_seconds() - cpu_before
+    loader(target.url, warm)
+    cpu_before = target.cpu_seconds()
+    count, rps, p50, p99 = loader(target.url, args)
+    cpu = target.cpu_seconds() - cpu_before
     return Sample(rps, p50, p99, cpu / count * 1e6)
 
 
@@ -222,6 +233,11 @@ def main() -> None:
         help="two app instances behind the documented nginx, against nginx serving a file",
     )
     parser.add_argument("--gifts", type=int, default=20, help="with --through-nginx")
+    parser.add_argument(
+        "--without-nginx-row",
+        action="store_true",
+        help="leave out the widget JSON through the documented nginx from the CPU table",
+    )
     args = parser.parse_args()
     if args.through_nginx:
         through_nginx(args)
@@ -243,36 +259,60 @@ def main() -> None:
     )
     settings = ServerSettings(args.workers, args.worker_class, args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="dd-bench-"))
-    servers: dict[str, tuple[Gunicorn, str]] = {}
+    started: list[Gunicorn | DocumentedNginx] = []
+    targets: dict[str, Target] = {}
+    path = f"/api/v1/drives/{SLUG}"
     try:
         for size in sizes:
             database = workdir / f"drive-{size}" / "bench.sqlite3"
             database.parent.mkdir()
-            started = time.monotonic()
+            began = time.monotonic()
             raised = seed_database(database, size)
-            took = time.monotonic() - started
+            took = time.monotonic() - began
             print(f"seeded {size:,} donations (${raised / 100:,.2f}) in {took:.1f}s")
-            path = f"/api/v1/drives/{SLUG}"
             server = Gunicorn(
                 "donation_drive:create_app()",
                 production_environment(f"sqlite:///{database}"),
                 settings,
                 path,
             )
-            servers[f"widget JSON, {size:,} donations"] = (server, path)
+            started.append(server)
+            targets[f"widget JSON, {size:,} donations"] = Target(
+                server.url + path, server.cpu_seconds
+            )
+        # The widget as the documented deployment serves it: its CPU per request is
+        # nginx's (master and workers) plus the app's, which gets only the refreshes.
+        proxy = None if args.without_nginx_row else nginx_target(started[0], workdir, path)
+        if proxy is not None:
+            started.append(proxy)
+            upstream = started[0]
+            targets[f"widget JSON, {sizes[0]:,} donations, through the documented nginx"] = Target(
+                proxy.url + path, lambda: cpu_seconds(proxy.process.pid) + upstream.cpu_seconds()
+            )
         minimal = Gunicorn("minimal_app:app", {}, settings, "/ping")
-        servers["minimal Flask endpoint"] = (minimal, "/ping")
+        started.append(minimal)
+        targets["minimal Flask endpoint"] = Target(minimal.url + "/ping", minimal.cpu_seconds)
 
-        samples: dict[str, list[Sample]] = {name: [] for name in servers}
+        samples: dict[str, list[Sample]] = {name: [] for name in targets}
         for _ in range(args.rounds):
-            for name, (server, path) in servers.items():
-                samples[name].append(measure(server, path, args))
+            for name, target in targets.items():
+                samples[name].append(measure(target, args))
     finally:
-        for server, _ in servers.values():
-            server.stop()
+        for thing in reversed(started):
+            thing.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     report(samples)
+
+
+def nginx_target(app: Gunicorn, workdir: Path, path: str) -> DocumentedNginx | None:
+    """deployment.md's nginx (its micro-cache) in front of ``app``, or None without
+    nginx or wrk."""
+    if NGINX is None or WRK is None:
+        print("no nginx or wrk (make system-deps bench-deps): no row through nginx")
+        return None
+    (workdir / "proxy").mkdir()
+    return DocumentedNginx(workdir / "proxy", free_port(), app.port).wait_ready()
 
 
 def report(samples: dict[str, list[Sample]]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, bindparam, case, distinct, func, literal, select
 
 from ..errors import UnknownDrive
 from ..extensions import db
@@ -140,32 +140,42 @@ class Progress:
         }
 
 
-# Plain columns, not the entity: a Drive already in the session's identity map would
-# otherwise be handed back with the figures it had when it was first loaded.
-_PROGRESS_COLUMNS = (
-    Drive.id,
-    Drive.slug,
-    Drive.title,
-    Drive.currency,
-    Drive.locale,
-    Drive.goal_amount,
-    Drive.raised_amount,
-    Drive.donor_count,
-    Drive.gift_count,
-    Drive.starts_at,
-    Drive.ends_at,
-    Drive.accept_gifts_after_end,
-    Drive.stretch_goal_amount,
-    Drive.match_cap_amount,
-    Drive.match_sponsor,
-    Drive.match_added_to_total,
-    Drive.recent_donors_shown,
-    Drive.widget_theme,
-    Drive.widget_layout,
-    Drive.widget_accent,
-    Drive.counting_line_shown,
-    Drive.updated_at,
-)
+# The drive table's own columns, not the entity's attributes: a Drive already in the
+# session's identity map would otherwise be handed back with the figures it had when
+# it was first loaded, and a Core statement skips the ORM's per-execution work.
+# Built once: constructing and cache-keying the SELECT cost more than running it
+# (about 200 of a request's 400 µs of Python on SQLite, profiled).
+_drives = Drive.__table__
+_PROGRESS_ROW = select(
+    *(
+        _drives.c[name]
+        for name in (
+            "id",
+            "slug",
+            "title",
+            "currency",
+            "locale",
+            "goal_amount",
+            "raised_amount",
+            "donor_count",
+            "gift_count",
+            "starts_at",
+            "ends_at",
+            "accept_gifts_after_end",
+            "stretch_goal_amount",
+            "match_cap_amount",
+            "match_sponsor",
+            "match_added_to_total",
+            "recent_donors_shown",
+            "widget_theme",
+            "widget_layout",
+            "widget_accent",
+            "counting_line_shown",
+            "updated_at",
+        )
+    )
+).where(_drives.c.slug == bindparam("slug"))
+
 # The ways money arrives by hand rather than through a provider's checkout: what the
 # counting rule line says the total includes ("$1,950 in checks and gift cards").
 OFFLINE_CHANNELS = tuple(m.value for m in Method if m not in (Method.CARD, Method.PAYPAL))
@@ -180,7 +190,7 @@ def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
     here; every read is fresh.
     """
     del fresh
-    row = db.session.execute(select(*_PROGRESS_COLUMNS).where(Drive.slug == slug)).first()
+    row = db.session.execute(_PROGRESS_ROW, {"slug": slug}).first()
     if row is None:
         raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")
     progress = Progress(

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..extensions import limiter
 from ..i18n import display_locale, html_lang, lang_query, speaking
 from ..ledger import Progress, drive_progress
 from ..security import content_security_policy
@@ -38,6 +39,15 @@ from .themes import (
 )
 
 bp = Blueprint("widget", __name__)
+
+
+@limiter.request_filter
+def _never_rate_limited() -> bool:
+    """No rate limit, even an application-wide one, applies to the widget: readers
+    behind one NAT or office proxy share an address, and the proxy's cache is what
+    absorbs a flood of readers. Flask-Limiter stops at a filter before resolving any
+    limit (which it otherwise does for every request, exempt or not)."""
+    return request.blueprint == bp.name
 
 
 @bp.after_request
