@@ -212,7 +212,7 @@ def reconcile_fresh_database(
         runs = [measure(emulator, trace=trace)]
         if not trace:
             runs.append(measure(emulator, trace=False))
-        raised = drive_progress(SLUG, fresh=True).raised_amount
+        raised = drive_progress(SLUG).raised_amount
         created = [run.created for run in runs]
         if created != [size, 0][: len(runs)] or raised != expected:
             raise RuntimeError(f"wrong outcome at {size}: {runs}, raised {raised}")

@@ -289,7 +289,7 @@ def demo_command() -> None:
             click.echo(f"Demo drive {drive.slug!r} already exists.")
         if outcome.gifts_added:
             click.echo(f"Recorded {outcome.gifts_added} sample donations.")
-        progress = drive_progress(drive.slug, fresh=True)
+        progress = drive_progress(drive.slug)
         click.echo(
             f"Raised {format_money(progress.raised_amount, progress.currency)} of "
             f"{format_money(progress.goal_amount, progress.currency)}; "

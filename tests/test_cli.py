@@ -139,7 +139,7 @@ def test_donation_add_records_an_offline_gift(runner, drive):
     assert (donation.amount, donation.currency, donation.method) == (150_050, "USD", "check")
     assert (donation.donor_name, donation.reference) == ("Katherine Johnson", "check #1042")
     assert donation.entered_by == "cli"
-    assert drive_progress("eoy", fresh=True).raised_amount == 150_050
+    assert drive_progress("eoy").raised_amount == 150_050
 
 
 @pytest.mark.parametrize(
@@ -226,7 +226,7 @@ def test_demo_creates_this_years_drive_running_today_with_5706_dollars_raised(ru
     )
     assert drive.ends_at >= datetime(now.year, 12, 31, 23, 59, tzinfo=UTC)
     assert drive.ends_at >= now + timedelta(days=30)
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     assert progress.schedule.state == "running" and progress.schedule.accepting_gifts
     assert progress.raised_amount == 570_600
     assert recount_drive(drive.id) == (570_600, progress.donor_count)
@@ -246,7 +246,7 @@ def test_demo_creates_last_years_ended_drive_with_gifts_over_its_weeks(runner, a
     assert last_year.title == f"{year} End of the Year Donation Drive"
     assert last_year.starts_at == datetime(year, 11, 15, tzinfo=UTC)
     assert last_year.ends_at.date() == datetime(year, 12, 31).date()
-    progress = drive_progress(last_year.slug, fresh=True)
+    progress = drive_progress(last_year.slug)
     assert progress.schedule.state == "ended"
     assert (progress.raised_amount, progress.goal_amount) == (5_509_000, 6_000_000)
     assert recount_drive(last_year.id) == (5_509_000, 35)
@@ -269,8 +269,8 @@ def test_demo_is_idempotent(runner, app):
     assert donation_count() == first_count == 9 + 35
     assert db.session.scalar(select(func.count(Drive.id))) == 2
     this_year, last_year = demo_drives()
-    assert drive_progress(this_year.slug, fresh=True).raised_amount == 570_600
-    assert drive_progress(last_year.slug, fresh=True).raised_amount == 5_509_000
+    assert drive_progress(this_year.slug).raised_amount == 570_600
+    assert drive_progress(last_year.slug).raised_amount == 5_509_000
 
 
 def test_demo_completes_a_run_that_stopped_halfway(runner, app, monkeypatch):
@@ -296,8 +296,8 @@ def test_demo_completes_a_run_that_stopped_halfway(runner, app, monkeypatch):
     assert "Recorded 5 sample donations" in result.output
     assert "Recorded 35 sample donations" in result.output
     this_year, last_year = demo_drives()
-    assert drive_progress(this_year.slug, fresh=True).raised_amount == 570_600
-    assert drive_progress(last_year.slug, fresh=True).raised_amount == 5_509_000
+    assert drive_progress(this_year.slug).raised_amount == 570_600
+    assert drive_progress(last_year.slug).raised_amount == 5_509_000
 
 
 def test_demo_puts_no_sample_money_into_a_real_drive_of_its_slug(runner, app):
@@ -317,7 +317,7 @@ def test_demo_puts_no_sample_money_into_a_real_drive_of_its_slug(runner, app):
     assert f"Drive '{demo_slug()}' exists and holds no demo entries: left as it is." in (
         result.output
     )
-    assert drive_progress(demo_slug(), fresh=True).raised_amount == 0
+    assert drive_progress(demo_slug()).raised_amount == 0
     assert get_drive(demo_slug()).title == "Our real drive"
 
 

@@ -153,7 +153,7 @@ def thank_you(slug: str, token: str) -> Response:
     if donation is None or donation.drive.slug != slug:
         raise NotFound("this thank-you link is not valid", "token")
     donation = catch_up_with_stripe(donation)
-    progress = drive_progress(slug, fresh=True)
+    progress = drive_progress(slug)
     locale = request_locale(donation.drive.locale)
     with speaking(locale):
         html = render_template(

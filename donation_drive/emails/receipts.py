@@ -103,7 +103,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
     def money(amount: int) -> str:
         return format_money(amount, currency, locale)
 
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     received = donation.received_at.astimezone(_timezone())
     net = donation.amount - donation.refunded_amount
     base_url = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")

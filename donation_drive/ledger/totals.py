@@ -181,15 +181,11 @@ _PROGRESS_ROW = select(
 OFFLINE_CHANNELS = tuple(m.value for m in Method if m not in (Method.CARD, Method.PAYPAL))
 
 
-def drive_progress(slug: str, *, fresh: bool = True) -> Progress:
+def drive_progress(slug: str) -> Progress:
     """Goal, raised amount (minor units, net of refunds, disputes and voids), donor
     count and percent for a drive, and where it stands in its calendar, read from
     the database now. Raises ``UnknownDrive``.
-
-    ``fresh`` is accepted for the callers written when a per-process cache stood
-    here; every read is fresh.
     """
-    del fresh
     row = db.session.execute(_PROGRESS_ROW, {"slug": slug}).first()
     if row is None:
         raise UnknownDrive(f"no drive called {slug[:80]!r}", "drive")

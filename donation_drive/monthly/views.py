@@ -119,7 +119,7 @@ def thank_you(slug: str, token: str) -> Response:
             lang_query=lang_query(locale, drive.locale),
             gift=gift,
             paid=bool(installments_of(gift)),
-            progress=widget_view(drive_progress(slug, fresh=True), locale),
+            progress=widget_view(drive_progress(slug), locale),
             every_month=every_month(gift.amount, gift.currency, locale),
         )
     return _private(Response(html, mimetype="text/html"))

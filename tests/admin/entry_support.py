@@ -46,7 +46,7 @@ def check_entry(**overrides: str) -> dict[str, str]:
 
 
 def raised(slug: str = "eoy") -> int:
-    return drive_progress(slug, fresh=True).raised_amount
+    return drive_progress(slug).raised_amount
 
 
 def donations() -> list[Donation]:

@@ -97,7 +97,7 @@ def test_the_donor_page_shows_giving_per_year_per_drive_and_every_gift(admin_cli
 
 
 def test_merge_moves_gifts_keeps_totals_and_is_audited(admin_client, drive, gifts):
-    before = drive_progress(drive.slug, fresh=True)
+    before = drive_progress(drive.slug)
     assert (before.donor_count, before.gift_count) == (2, 4)
     page = page_of(admin_client, f"/admin/donors/{gifts['ada']}")
 
@@ -113,7 +113,7 @@ def test_merge_moves_gifts_keeps_totals_and_is_audited(admin_client, drive, gift
     )
     assert response.status_code == 303
 
-    after = drive_progress(drive.slug, fresh=True)
+    after = drive_progress(drive.slug)
     assert (after.raised_amount, after.donor_count, after.gift_count) == (
         before.raised_amount,
         1,
@@ -140,7 +140,7 @@ def test_a_merge_naming_nobody_writes_nothing(admin_client, drive, gifts):
 
 
 def test_privacy_export_and_erasure_from_the_admin(admin_client, drive, gifts):
-    before = drive_progress(drive.slug, fresh=True)
+    before = drive_progress(drive.slug)
     page = page_of(admin_client, f"/admin/donors/{gifts['ada']}")
     token = csrf_token_from(page)
 
@@ -164,7 +164,7 @@ def test_privacy_export_and_erasure_from_the_admin(admin_client, drive, gifts):
     )
     assert "Erased: 3 gifts" in erased.get_data(as_text=True)
     assert find_donor("ada@example.org") is None
-    after = drive_progress(drive.slug, fresh=True)
+    after = drive_progress(drive.slug)
     assert (after.raised_amount, after.donor_count, after.gift_count) == (
         before.raised_amount,
         before.donor_count,

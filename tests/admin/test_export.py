@@ -88,7 +88,7 @@ def test_export_has_exactly_the_filtered_list_in_its_order(admin_client, drive):
     everything = export(admin_client)
     assert len(everything) == len(s)
     counted = sum(int(r["counted"].replace(".", "")) for r in everything)
-    assert counted == drive_progress(drive.slug, fresh=True).raised_amount
+    assert counted == drive_progress(drive.slug).raised_amount
 
 
 @pytest.fixture
@@ -140,4 +140,4 @@ def test_an_export_abandoned_midway_leaves_the_connection_usable(admin_client, d
 
     rows = export(admin_client)
     assert len(rows) == 7
-    assert drive_progress(drive.slug, fresh=True).raised_amount == sum(range(1_000, 1_007))
+    assert drive_progress(drive.slug).raised_amount == sum(range(1_000, 1_007))

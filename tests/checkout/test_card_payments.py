@@ -16,7 +16,7 @@ from .donor import Donor
 
 
 def _raised(slug: str = "eoy") -> int:
-    return drive_progress(slug, fresh=True).raised_amount
+    return drive_progress(slug).raised_amount
 
 
 def _only_donation() -> Donation:

@@ -27,7 +27,7 @@ NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
 def raised(drive) -> int:
-    return drive_progress(drive.slug, fresh=True).raised_amount
+    return drive_progress(drive.slug).raised_amount
 
 
 def test_offline_donation_counts_toward_the_goal(drive):
@@ -39,7 +39,7 @@ def test_offline_donation_counts_toward_the_goal(drive):
         entered_by="admin@example.org",
         reference="check #12",
     )
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     assert (progress.raised_amount, progress.donor_count) == (10_000, 1)
     assert recount_drive(drive.id) == (10_000, 1)
 
@@ -179,7 +179,7 @@ def test_refunds_are_cumulative_and_idempotent(drive):
     apply_provider_refund("stripe", "pi_r", refunded_total=10_000, actor="webhook")
     # An older event arriving late does not undo the full refund.
     apply_provider_refund("stripe", "pi_r", refunded_total=2_500, actor="webhook")
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     assert (progress.raised_amount, progress.donor_count) == (0, 0)
 
 

@@ -61,7 +61,7 @@ def test_a_new_payment_updates_its_drive_row_last(drive, statements):
     written = _statements_before_commit(statements)
     assert written[-1].startswith("UPDATE drives"), written
     assert sum(s.startswith("UPDATE drives") for s in written) == 1
-    assert drive_progress(drive.slug, fresh=True).raised_amount == 2_500
+    assert drive_progress(drive.slug).raised_amount == 2_500
 
 
 def test_a_void_through_the_orm_updates_its_drive_row_last(drive, statements):
@@ -73,7 +73,7 @@ def test_a_void_through_the_orm_updates_its_drive_row_last(drive, statements):
     written = _statements_before_commit(statements)
     assert written[-1].startswith("UPDATE drives"), written
     assert recount_drive(drive.id) == (0, 0)
-    assert drive_progress(drive.slug, fresh=True).raised_amount == 0
+    assert drive_progress(drive.slug).raised_amount == 0
 
 
 def test_an_attempt_that_rolls_back_moves_no_totals(drive):
@@ -89,7 +89,7 @@ def test_an_attempt_that_rolls_back_moves_no_totals(drive):
 
     in_transaction(work)
     assert len(attempts) == 3
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     assert (progress.raised_amount, progress.donor_count) == (1_000, 1)
 
 
@@ -101,7 +101,7 @@ def test_an_attempt_that_fails_for_good_moves_no_totals(drive):
     with pytest.raises(ValueError):
         in_transaction(work)
     in_transaction(lambda: None)  # a later transaction does not write the stale queue
-    assert drive_progress(drive.slug, fresh=True).raised_amount == 0
+    assert drive_progress(drive.slug).raised_amount == 0
 
 
 def test_totals_cannot_move_outside_a_ledger_transaction(drive):

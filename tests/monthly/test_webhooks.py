@@ -64,7 +64,7 @@ def _run_events(emulator) -> tuple[list[dict], list[str]]:
 
 def _state():
     db.session.rollback()
-    progress = drive_progress("eoy", fresh=True)
+    progress = drive_progress("eoy")
     donations = sorted(
         (d.provider_ref, d.amount, d.status, d.reference)
         for d in db.session.scalars(select(Donation))
@@ -137,7 +137,7 @@ def test_a_failed_then_a_paid_event_for_one_invoice_count_it_once_and_tell_the_d
         select(Donation).where(Donation.provider_ref == "pi_renewal1")
     ).all()
     assert [(d.amount, d.status) for d in renewals] == [(2500, "succeeded")]
-    assert drive_progress("eoy", fresh=True).raised_amount == 5000
+    assert drive_progress("eoy").raised_amount == 5000
     assert db.session.get(MonthlyGift, gift.id).status == "active"  # past due, then paid
     kinds = db.session.scalars(select(OutboxEmail.kind).order_by(OutboxEmail.id)).all()
     assert kinds.count("monthly_failed") == 1
@@ -227,7 +227,7 @@ def test_a_refund_of_an_installment_lowers_the_total(client, drive, emulator, we
     assert (
         deliver(client, stripe_event("charge.refunded", charge), webhook_secret).status_code == 200
     )
-    assert drive_progress("eoy", fresh=True).raised_amount == 1500
+    assert drive_progress("eoy").raised_amount == 1500
 
 
 def test_a_failed_renewal_emails_the_donor_a_link_to_give_a_new_card(

@@ -38,4 +38,4 @@ def raised(drive: Drive) -> int:
     from donation_drive.extensions import db
 
     db.session.rollback()
-    return drive_progress(drive.slug, fresh=True).raised_amount
+    return drive_progress(drive.slug).raised_amount

@@ -197,7 +197,7 @@ def counted(app: Flask) -> tuple[int, int]:
     """(donations in the database, the drive's raised amount)."""
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(Donation))
-        raised = drive_progress("eoy", fresh=True).raised_amount
+        raised = drive_progress("eoy").raised_amount
         db.session.remove()
         return count, raised
 

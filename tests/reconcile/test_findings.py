@@ -27,7 +27,7 @@ from .conftest import pay
 
 
 def raised(drive) -> int:
-    return drive_progress(drive.slug, fresh=True).raised_amount
+    return drive_progress(drive.slug).raised_amount
 
 
 def record(drive, provider_ref: str, amount: int, when: datetime | None = None):

@@ -37,7 +37,7 @@ from .conftest import pay
 
 
 def raised(drive) -> int:
-    return drive_progress(drive.slug, fresh=True).raised_amount
+    return drive_progress(drive.slug).raised_amount
 
 
 def count(model) -> int:

@@ -40,7 +40,7 @@ from ..providers.stripe.support import (
 
 def _progress(slug: str = "eoy") -> tuple[int, int]:
     db.session.rollback()
-    progress = drive_progress(slug, fresh=True)
+    progress = drive_progress(slug)
     return progress.raised_amount, progress.donor_count
 
 

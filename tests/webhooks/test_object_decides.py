@@ -35,7 +35,7 @@ from ..providers.stripe.support import (
 
 def _progress() -> tuple[int, int]:
     db.session.rollback()
-    progress = drive_progress("eoy", fresh=True)
+    progress = drive_progress("eoy")
     return progress.raised_amount, progress.donor_count
 
 

@@ -95,7 +95,7 @@ def _run_events(emulator) -> list[dict]:
 def _state() -> tuple:
     """Totals and every donation's money state, keyed by its Stripe id."""
     db.session.rollback()
-    progress = drive_progress("eoy", fresh=True)
+    progress = drive_progress("eoy")
     drive_id = db.session.scalar(select(Donation.drive_id).limit(1))
     donations = {
         d.provider_ref: (d.status, d.amount, d.refunded_amount, d.disputed_amount, d.dispute_status)

@@ -99,7 +99,7 @@ def _admin_tz_name() -> str:
 
 @bp.get("/drives")
 def drives():
-    rows = [(d, drive_progress(d.slug, fresh=True)) for d in list_drives()]
+    rows = [(d, drive_progress(d.slug)) for d in list_drives()]
     return render_template("admin/drive_list.html", rows=rows)
 
 
@@ -161,7 +161,7 @@ def edit_drive(slug: str):
         status = 400
     else:
         status = 400
-    progress = drive_progress(slug, fresh=True)
+    progress = drive_progress(slug)
     return render_template(
         "admin/drive_edit.html",
         drive=get_drive(slug),

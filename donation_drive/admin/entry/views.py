@@ -92,7 +92,7 @@ def new_donation():
     if form.validate():
         donation = _record_from(form, drives)
         if donation is not None:
-            progress = drive_progress(donation.drive.slug, fresh=True)
+            progress = drive_progress(donation.drive.slug)
             flash(
                 f"Recorded {format_money(donation.amount, donation.currency)} "
                 f"({method_label(donation.method)}) from "

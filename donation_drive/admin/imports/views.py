@@ -125,5 +125,5 @@ def confirm_import():
         plan=staged.plan,
         outcome=outcome,
         filename=staged.filename,
-        progress=drive_progress(drive.slug, fresh=True),
+        progress=drive_progress(drive.slug),
     )

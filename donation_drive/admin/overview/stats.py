@@ -1,6 +1,6 @@
 """The dashboard's figures for one drive.
 
-The headline (raised, donor count) is the ledger's ``drive_progress(fresh=True)``:
+The headline (raised, donor count) is the ledger's ``drive_progress``:
 the figure the widget shows. Everything else here breaks that figure down with the
 ledger's own rule for what counts (succeeded, less refunds and held disputes; see
 ``counted_amount``), so the parts add up to the whole.
@@ -161,7 +161,7 @@ def latest_donations(drive_id: int, limit: int = LATEST_GIFTS) -> list[Donation]
 
 def drive_overview(drive: Drive, tz: tzinfo, now: datetime | None = None) -> DriveOverview:
     """Every figure on the overview page for one drive."""
-    progress = drive_progress(drive.slug, fresh=True)
+    progress = drive_progress(drive.slug)
     by_method = method_totals(drive.id)
     counted_gifts = sum(t.count for t in by_method)
     average = (
