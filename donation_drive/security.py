@@ -172,12 +172,22 @@ def content_security_policy(style_sources: tuple[str, ...] = ()) -> str:
     )
 
 
+# A JSON answer is no document: nothing in it runs, loads, frames or navigates, so it
+# gets the strictest policy and none of the document-only headers (a referrer or
+# permissions policy governs nothing there). Every cached widget answer carries its
+# headers, which nginx reads again on each hit (docs/benchmarks.md, widget freshness).
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def apply_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if response.mimetype == "application/json":
+        headers.setdefault("Content-Security-Policy", JSON_POLICY)
+    else:
+        headers.setdefault("Content-Security-Policy", content_security_policy())
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if not _is("widget."):
         headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("HSTS"):

@@ -17,9 +17,7 @@ def csp(response) -> dict[str, str]:
     return directives
 
 
-@pytest.mark.parametrize(
-    "path", ["/widget/eoy", "/widget/eoy.svg", "/api/v1/drives/eoy", "/widget/embed.js"]
-)
+@pytest.mark.parametrize("path", ["/widget/eoy", "/widget/eoy.svg", "/widget/embed.js"])
 def test_widget_may_be_framed_by_any_site(client, drive, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -42,11 +40,21 @@ def test_error_pages_get_the_same_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/widget/eoy", "/admin/login", "/api/v1/drives/eoy"])
+@pytest.mark.parametrize("path", ["/widget/eoy", "/admin/login"])
 def test_every_page_forbids_sniffing_and_limits_referrers(client, drive, path):
     response = client.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/drives/eoy", "/healthz", "/api/openapi.json"])
+def test_json_answers_get_the_strictest_policy_and_no_document_headers(client, drive, path):
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert csp(response) == {"default-src": "'none'", "frame-ancestors": "'none'"}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Referrer-Policy" not in response.headers
+    assert "Permissions-Policy" not in response.headers
 
 
 @pytest.mark.parametrize("path", ["/widget/eoy", "/admin/login"])
