@@ -71,12 +71,13 @@ def bind_migrations(app: Flask) -> None:
         Migrate(app, db, directory=str(directory()))
 
 
-def upgrade() -> None:
-    """``flask_migrate.upgrade()`` to the head, for the current app."""
+def upgrade(revision: str = "head") -> None:
+    """``flask_migrate.upgrade()`` to ``revision`` (the head by default), for the
+    current app."""
     bind_migrations(current_app._get_current_object())  # type: ignore[attr-defined]
-    from flask_migrate import upgrade as upgrade_to_head
+    from flask_migrate import upgrade as upgrade_to
 
-    upgrade_to_head()
+    upgrade_to(revision=revision)
 
 
 def register_commands(app: Flask) -> None:
