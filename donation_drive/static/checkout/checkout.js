@@ -19,17 +19,9 @@
   var cardBox = document.getElementById('card-element');
   var chargeLine = document.getElementById('charge-summary');
   var coverFee = form.elements.cover_fee;
-  // The page's sentences, translated by the server (checkout/script_texts.py).
-  var T = JSON.parse(form.dataset.texts);
-  function say(key, values) {
-    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
-  }
-  // The language the donor reads, when it is not the drive's own: the quote and the
-  // thank-you page speak it too.
-  function withLang(url) {
-    if (!form.dataset.lang) { return url; }
-    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(form.dataset.lang);
-  }
+  // The page's sentences and the donor's language (page_texts.js).
+  var page = window.donationDriveTexts(form);
+  var T = page.T, say = page.say, withLang = page.withLang;
   // Once or every month: a monthly gift goes to its own endpoint (monthly/views.py).
   function isMonthly() {
     var checked = form.querySelector('input[name="frequency"]:checked');

@@ -13,15 +13,9 @@
   var errorSlot = document.getElementById('paypal-error');
   var statusLine = document.getElementById('checkout-status');
   var customAmount = document.getElementById('custom-amount');
-  // The page's sentences, translated by the server (checkout/script_texts.py).
-  var T = JSON.parse(form.dataset.texts);
-  function say(key, values) {
-    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
-  }
-  function withLang(url) {
-    if (!form.dataset.lang) { return url; }
-    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(form.dataset.lang);
-  }
+  // The page's sentences and the donor's language (page_texts.js).
+  var page = window.donationDriveTexts(form);
+  var T = page.T, say = page.say, withLang = page.withLang;
 
   function show(text) {
     errorSlot.textContent = text;
