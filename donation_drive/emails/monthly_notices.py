@@ -18,6 +18,7 @@ from flask import current_app, render_template
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..formatting import format_money
+from ..i18n import html_lang
 from ..models import MonthlyGift, MonthlyGiftEvent, OutboxEmail, utcnow
 from ..monthly.tokens import manage_url
 from .headers import one_line, outgoing_message
@@ -92,7 +93,7 @@ def compose_notice(email: OutboxEmail, *, now: datetime) -> EmailMessage:
         text = _CHANGE_TEXT.get(action, "Your monthly gift was changed.")
         lines = [text.format(amount=amount), "To see or change it:"]
     context = {
-        "lang": locale.replace("_", "-"),
+        "lang": html_lang(locale),
         "subject": one_line(subject),
         "donor_name": one_line(gift.donor_name) or "Friend",
         "lines": lines,

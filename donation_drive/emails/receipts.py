@@ -18,7 +18,7 @@ from flask import current_app, render_template
 from flask_babel import gettext
 
 from ..formatting import format_money, format_percent
-from ..i18n import speaking
+from ..i18n import html_lang, speaking
 from ..ledger.totals import drive_progress
 from ..models import Donation, Method, OutboxEmail, Status
 from ..widget.presentation import donors_text
@@ -109,7 +109,7 @@ def receipt_context(donation: Donation, *, is_copy: bool) -> dict[str, Any]:
     base_url = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     address = (config.get("ORG_ADDRESS") or "").replace("\\n", "\n")
     return {
-        "lang": locale.replace("_", "-"),
+        "lang": html_lang(locale),
         "donor_name": one_line(donation.donor_name) or gettext(FRIEND),
         "amount": money(donation.amount),
         "refunded": money(donation.refunded_amount) if donation.refunded_amount else None,

@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 from flask_babel import gettext, ngettext
 
 from ..formatting import format_money, format_percent
+from ..i18n import html_lang
 from ..ledger import DriveState, Progress, Schedule
 from ..ledger.recent import ANONYMOUS
 from ..models import utcnow
@@ -235,7 +236,7 @@ def widget_text(view: WidgetView, locale: str) -> dict[str, object]:
     """Every word and formatted figure the script embed shows, as the server writes
     them (the JSON's ``text``), so embed.js needs no formatting or words of its own."""
     return {
-        "lang": locale.replace("_", "-"),
+        "lang": html_lang(locale),
         "raised": view.raised,
         "goal": view.goal,
         "percent": view.percent,

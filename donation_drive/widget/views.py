@@ -22,7 +22,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..extensions import limiter
-from ..i18n import display_locale, html_lang, lang_query, speaking
+from ..i18n import html_lang, lang_query, request_locale, speaking
 from ..ledger import Progress, drive_progress
 from ..security import content_security_policy
 from .caching import cache_headers
@@ -69,7 +69,7 @@ def _representation(
     drive's language or the one ``?lang=`` asks for; a matching If-None-Match gets a
     304 (with the same ``headers(body)``: a 304's headers replace the cached copy's)."""
     progress = drive_progress(slug)
-    locale = display_locale(progress.locale, request.args.get("lang"))
+    locale = request_locale(progress.locale)
     with speaking(locale):
         body = render(progress, locale).encode("utf-8")
     response = Response(body, mimetype=mimetype)
