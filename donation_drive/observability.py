@@ -146,11 +146,17 @@ def current_request_id() -> str | None:
         return None
     # Kept on the request, not on ``g``: an app context (and its ``g``) can outlive
     # one request, as it does in tests and CLI commands.
-    request_id = request.environ.get(_ENVIRON_ID)
+    return request_id_of(request.environ)
+
+
+def request_id_of(environ: dict) -> str:
+    """The id of the request ``environ`` describes: the caller's sane
+    ``X-Request-ID``, else a fresh one, chosen once and kept in the environ."""
+    request_id = environ.get(_ENVIRON_ID)
     if request_id is None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        request.environ[_ENVIRON_ID] = request_id
+        environ[_ENVIRON_ID] = request_id
     return request_id
 
 
@@ -261,39 +267,56 @@ def configure_logging(
 access_log = logging.getLogger("donation_drive.access")
 
 
+def start_timing(environ: dict) -> None:
+    environ[_ENVIRON_STARTED] = time.perf_counter()
+
+
 def _start_request() -> None:
-    request.environ[_ENVIRON_STARTED] = time.perf_counter()
+    start_timing(request.environ)
     current_request_id()
 
 
 def _finish_request(response: Response) -> Response:
-    request_id = current_request_id()
-    if request_id:
-        response.headers[REQUEST_ID_HEADER] = request_id
-    started = request.environ.get(_ENVIRON_STARTED)
+    response.headers[REQUEST_ID_HEADER] = request_id_of(request.environ)
+    record_request(
+        request.environ,
+        # Endpoint names, not paths, keep the label set small whatever URLs are requested.
+        endpoint=request.endpoint or "unmatched",
+        path=request.path,
+        status=response.status_code,
+        access_log_on=current_app.config.get("ACCESS_LOG", True),
+    )
+    return response
+
+
+def record_request(
+    environ: dict, *, endpoint: str, path: str, status: int, access_log_on: bool
+) -> None:
+    """Count an answered request in the metrics and write its access log line: for
+    every answer, whether Flask wrote it or the widget's kept answers
+    (``widget.kept_answers``) replayed it."""
+    started = environ.get(_ENVIRON_STARTED)
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    # Endpoint names, not paths, keep the label set small whatever URLs are requested.
-    endpoint = request.endpoint or "unmatched"
+    method = environ.get("REQUEST_METHOD", "GET")
     recorded = metrics()
-    recorded.requests.labels(
-        endpoint=endpoint, method=request.method, status=response.status_code
-    ).inc()
+    recorded.requests.labels(endpoint=endpoint, method=method, status=status).inc()
     recorded.request_seconds.labels(endpoint=endpoint).observe(elapsed)
-    if current_app.config.get("ACCESS_LOG", True):
+    if access_log_on:
         access_log.info(
             "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
+            method,
+            path,
+            status,
             extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
+                "method": method,
+                "path": path,
+                "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "remote_addr": request.remote_addr,
+                "remote_addr": environ.get("REMOTE_ADDR"),
+                # Named here: a replayed answer is written outside any request context.
+                "request_id": request_id_of(environ),
             },
         )
-    return response
 
 
 # -- /metrics -------------------------------------------------------------------------

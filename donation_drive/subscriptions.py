@@ -9,8 +9,7 @@ processes, the worker and every CLI command have the same reactions.
   donor's text (a privacy request);
   ``donors_merged``: the outbox moves the merged donor's statements;
 - ``totals_changed``, after the commit: metrics count the gifts that started
-  counting (the widget keeps no cache in the process to clear: its one cache is
-  the HTTP cache in front of the app, bounded by the widget's ``max-age``);
+  counting, and the widget forgets the answers it keeps (``widget.response_cache``);
 - monthly gifts' ``gift_changed`` and ``installment_failed``, in the writer's
   transaction: the outbox queues the donor's confirmation or failure email.
 """
@@ -41,6 +40,7 @@ from .monthly.records import on_donor_erased as forget_monthly_donor
 from .monthly.signals import gift_changed, installment_failed
 from .observability import count_donations_recorded
 from .webhooks.privacy import on_donor_erased as scrub_stored_events
+from .widget.response_cache import forget_kept_answers
 
 LEDGER_RECEIVERS = (
     (gift_counted, on_gift_counted),
@@ -53,6 +53,7 @@ LEDGER_RECEIVERS = (
     (donor_erased, forget_staged_import_rows),
     (donors_merged, on_donors_merged),
     (totals_changed, count_donations_recorded),
+    (totals_changed, forget_kept_answers),
 )
 # Monthly gifts' signals (``monthly.signals``): the outbox queues the donor's email.
 MONTHLY_RECEIVERS = (

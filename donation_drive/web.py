@@ -42,6 +42,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.paypal import bp as paypal_webhooks_bp
     from .webhooks.views import bp as webhooks_bp
     from .widget.oembed import bp as oembed_bp
+    from .widget.response_cache import install as install_widget_response_cache
     from .widget.views import bp as widget_bp
 
     app.register_blueprint(widget_bp)
@@ -76,3 +77,4 @@ def register_web(app: Flask) -> None:
         return response
 
     app.after_request(apply_security_headers)
+    install_widget_response_cache(app)

@@ -2,9 +2,9 @@
 
 ``drive_progress`` reads the running aggregate on the drive row, which the ledger
 updates in the same transaction as each donation change: one indexed row, whatever
-the number of donations. Nothing is cached in the process; the widget's one cache
-is the HTTP cache in front of the app (nginx, docs/deployment.md §5), so every
-instance answers from the database and several instances always agree.
+the number of donations. Nothing here is cached: every caller reads the row now
+(the widget keeps its rendered answers for the rest of a second,
+``widget.response_cache``).
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """The progress widget: JSON for anyone, an iframe page, an SVG image and a
 script-tag embed.
 
-Each request reads the drive's running totals (one indexed row) and renders the
-answer; nothing is cached in the process. The widget's one cache is the HTTP cache
-in front of the app (nginx, docs/deployment.md §5): the answer says how long a copy
-may be kept (``WIDGET_MAX_AGE``, and ``X-Accel-Expires`` so nginx's copy expires at
-a whole-second boundary rather than up to a second later) and how long a stale one
-may be served while the proxy refreshes it (``WIDGET_STALE_WHILE_REVALIDATE``), so a
-ledger commit shows through the proxy within their sum. Every request goes through
-Flask's own hooks (security headers, CORS, request id, metrics, access log); the
-ETag is a hash of the body, the same on every instance for the same figures.
+Each answer Flask writes reads the drive's running totals (one indexed row) and
+renders. It says how long a copy may be kept (``WIDGET_MAX_AGE``, and
+``X-Accel-Expires`` so nginx's copy expires at a whole-second boundary rather than
+up to a second later) and how long a stale one may be served while a proxy
+refreshes it (``WIDGET_STALE_WHILE_REVALIDATE``), so a ledger commit shows through
+the proxy within their sum. The process replays that answer, as written, until the
+same boundary (``response_cache``), so the app's copy adds nothing to the proxy's.
+The ETag is a hash of the body, the same on every instance for the same figures.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from .caching import cache_headers
 from .image import image_layout
 from .oembed import discovery_links
 from .presentation import widget_text, widget_view
+from .response_cache import keep_this_answer
 from .themes import (
     Theme,
     accent_from_digits,
@@ -77,6 +77,7 @@ def _representation(
         response.headers.update(headers(body))
     response.set_etag(hashlib.sha256(body).hexdigest()[:24])
     cache_headers(response)
+    keep_this_answer()
     return response.make_conditional(request)
 
 

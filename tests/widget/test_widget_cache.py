@@ -1,15 +1,14 @@
-"""The app keeps no widget cache of its own: each request reads the drive's running
-totals (one statement, one row), so every ledger write, from this process or any
-other, shows on the next request. The one cache is the HTTP cache in front
-(tests/production/test_widget_freshness.py measures it through nginx)."""
+"""What the widget shows after each kind of ledger write. An answer Flask writes
+reads the drive's running totals (one statement, one row); the process replays it
+until the whole second its ``X-Accel-Expires`` names is over
+(``widget.response_cache``), and forgets it at once when a ledger write commits in
+this process. A write by another process shows once that second is over
+(tests/production/test_widget_freshness.py measures it through nginx, with two
+instances)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from donation_drive.extensions import db
 from donation_drive.ledger import (
@@ -26,26 +25,10 @@ from donation_drive.ledger import (
 )
 
 from ..conftest import make_app
-from .conftest import GIVEN_AT
+from .conftest import GIVEN_AT, sql_statements
 
 URL = "/api/v1/drives/eoy"
 WIDGET_URLS = (URL, "/widget/eoy", "/widget/eoy.svg")
-
-
-@contextmanager
-def sql_statements() -> Iterator[list[str]]:
-    """Every SQL statement this app sends to its database inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def raised(client) -> int:
@@ -55,14 +38,27 @@ def raised(client) -> int:
 
 
 @pytest.mark.parametrize("url", WIDGET_URLS)
-def test_each_request_reads_the_drive_row_once(client, drive, give, url):
+def test_an_answer_reads_the_drive_row_once_and_is_replayed_within_its_second(
+    client, drive, give, clock, url
+):
     give(10_000)
-    for _ in range(3):
-        with sql_statements() as statements:
-            assert client.get(url).status_code == 200
-        assert len(statements) == 1
-        assert "drives" in statements[0]
-        assert "donations" not in statements[0]
+    with sql_statements() as statements:
+        first = client.get(url)
+    assert first.status_code == 200
+    assert len(statements) == 1
+    assert "drives" in statements[0]
+    assert "donations" not in statements[0]
+
+    clock[0] += 0.7  # still the same whole second
+    with sql_statements() as statements:
+        again = client.get(url)
+    assert statements == []
+    assert again.data == first.data
+
+    clock[0] += 0.1  # the next second: X-Accel-Expires named the one before
+    with sql_statements() as statements:
+        assert client.get(url).status_code == 200
+    assert len(statements) == 1
 
 
 def test_a_ledger_write_in_this_process_shows_at_once(client, drive, give):
@@ -123,7 +119,9 @@ def test_a_drive_edit_shows_at_once(client, drive):
     assert (body["goal_amount"], body["title"]) == (10_000_000, "New title")
 
 
-def test_a_write_by_another_process_shows_on_the_next_request(client, drive, tmp_path):
+def test_a_write_by_another_process_shows_once_the_kept_answer_expires(
+    client, drive, tmp_path, clock
+):
     assert raised(client) == 0
     # A second app instance on the same database stands in for another instance:
     # no signal of its ledger write reaches this process.
@@ -140,4 +138,6 @@ def test_a_write_by_another_process_shows_on_the_next_request(client, drive, tmp
         db.session.remove()
         db.engine.dispose()
 
+    assert raised(client) == 0  # replayed: this process heard of no write
+    clock[0] += 1
     assert raised(client) == 7_000
