@@ -11,6 +11,7 @@ from typing import NamedTuple, TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing
@@ -128,7 +129,24 @@ _MOVE_TOTALS = (
     )
 )
 _DRIVE_DONORS = DriveDonor.__table__
-_MOVE_DONOR_SUM = (
+
+
+def _donor_sum_upsert(module):
+    """Money in: a first gift inserts the donor's row for the drive, a later one (or
+    a first one racing it, once the other commits on PostgreSQL) adds to it."""
+    statement = module.insert(_DRIVE_DONORS)
+    return statement.on_conflict_do_update(
+        index_elements=["drive_id", "donor_id"],
+        set_={"counted_amount": _DRIVE_DONORS.c.counted_amount + statement.excluded.counted_amount},
+    ).returning(_DRIVE_DONORS.c.counted_amount)
+
+
+_ADD_TO_DONOR_SUM = {
+    module.__name__.rsplit(".", 1)[-1]: _donor_sum_upsert(module) for module in (postgresql, sqlite)
+}
+# Money out (a refund, a void, a merge moving gifts away): the row exists. Not the
+# upsert: PostgreSQL checks ``counted_amount >= 0`` on the row it would insert.
+_TAKE_FROM_DONOR_SUM = (
     update(_DRIVE_DONORS)
     .where(
         _DRIVE_DONORS.c.drive_id == bindparam("b_drive_id"),
@@ -137,9 +155,6 @@ _MOVE_DONOR_SUM = (
     .values(counted_amount=_DRIVE_DONORS.c.counted_amount + bindparam("b_delta"))
     .returning(_DRIVE_DONORS.c.counted_amount)
 )
-# A donor's first gift to a drive. Two first gifts at once: the second INSERT fails
-# on the primary key and its transaction is retried, then finds the row.
-_NEW_DONOR_SUM = insert(_DRIVE_DONORS)
 
 
 def move_drive_totals(drive_id: int, delta: int, gift_delta: int, *, donor_id: int | None) -> None:
@@ -171,18 +186,19 @@ def move_donor_sum(drive_id: int, donor_id: int, delta: int) -> None:
 def _write_queued_totals(attempt: _Attempt) -> None:
     db.session.flush()  # the ORM's pending rows first: the drive rows stay last
     queued = attempt.totals
+    add_statement = _ADD_TO_DONOR_SUM[db.session.get_bind().dialect.name]
     for (drive_id, donor_id), delta in sorted(attempt.donors.items()):  # one lock order
         if not delta:
             continue
-        after = db.session.execute(
-            _MOVE_DONOR_SUM, {"b_drive_id": drive_id, "b_donor_id": donor_id, "b_delta": delta}
-        ).scalar()
-        if after is None:
-            db.session.execute(
-                _NEW_DONOR_SUM,
-                {"drive_id": drive_id, "donor_id": donor_id, "counted_amount": delta},
-            )
-            after = delta
+        if delta > 0:
+            after = db.session.execute(
+                add_statement, {"drive_id": drive_id, "donor_id": donor_id, "counted_amount": delta}
+            ).scalar_one()
+        else:
+            after = db.session.execute(
+                _TAKE_FROM_DONOR_SUM,
+                {"b_drive_id": drive_id, "b_donor_id": donor_id, "b_delta": delta},
+            ).scalar_one()
         before = after - delta
         queued.setdefault(drive_id, [0, 0, 0])[2] += (after > 0) - (before > 0)
     for drive_id in sorted(queued):  # one order for all writers: no lock cycles
