@@ -342,6 +342,20 @@ def report(samples: dict[str, list[Sample]]) -> None:
             f"{run.requests_per_second:,.0f}/s {run.cpu_us_per_request:.0f}µs" for run in runs
         )
         print(f"rounds, {name}: {rounds}")
+    # The CPU's speed drifts on a shared machine (the same loop took three times as
+    # long from one minute to the next here): each round's ratio to the minimal
+    # endpoint measured right after it is steadier than a ratio of medians.
+    baseline_runs = list(samples.values())[-1]
+    for name, runs in list(samples.items())[:-1]:
+        ratios = [
+            run.cpu_us_per_request / base.cpu_us_per_request
+            for run, base in zip(runs, baseline_runs, strict=True)
+        ]
+        listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(
+            f"CPU per request vs the minimal endpoint's in the same round, {name}: "
+            f"median {statistics.median(ratios):.2f}x (rounds: {listed})"
+        )
 
 
 # -- through the documented nginx -----------------------------------------------------

@@ -178,6 +178,11 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)
 }
 
 
+# Built once: json.dumps with any non-default option builds an encoder per call, and
+# the access log writes a line per request.
+_JSON_LINE = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, any
     ``extra`` fields, and the traceback when there is one."""
@@ -197,7 +202,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _JSON_LINE.encode(entry)
 
 
 class TextFormatter(logging.Formatter):
