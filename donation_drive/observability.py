@@ -20,14 +20,15 @@ for it at start-up.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
 import re
+import secrets
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,7 +156,7 @@ def request_id_of(environ: dict) -> str:
     request_id = environ.get(_ENVIRON_ID)
     if request_id is None:
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
         environ[_ENVIRON_ID] = request_id
     return request_id
 
@@ -294,6 +295,18 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
+@functools.lru_cache(maxsize=512)
+def _request_metrics(endpoint: str, method: str, status: int) -> tuple[Counter, Histogram]:
+    """The request counter and timer of one label set, looked up once: ``labels()``
+    checks its arguments and takes a lock on every call. Endpoint names, methods and
+    status codes are few; the bound is for methods a client makes up."""
+    recorded = metrics()
+    return (
+        recorded.requests.labels(endpoint=endpoint, method=method, status=status),
+        recorded.request_seconds.labels(endpoint=endpoint),
+    )
+
+
 def record_request(
     environ: dict, *, endpoint: str, path: str, status: int, access_log_on: bool
 ) -> None:
@@ -303,9 +316,9 @@ def record_request(
     started = environ.get(_ENVIRON_STARTED)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     method = environ.get("REQUEST_METHOD", "GET")
-    recorded = metrics()
-    recorded.requests.labels(endpoint=endpoint, method=method, status=status).inc()
-    recorded.request_seconds.labels(endpoint=endpoint).observe(elapsed)
+    counted, timed = _request_metrics(endpoint, method, status)
+    counted.inc()
+    timed.observe(elapsed)
     if access_log_on:
         access_log.info(
             "%s %s %s",
