@@ -140,6 +140,22 @@ def test_nginx_gives_the_app_a_request_id_when_the_client_has_none(proxied):
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
 
 
+def test_each_widget_answer_carries_its_own_request_id_even_from_the_cache(proxied):
+    url = f"{proxied}/api/v1/drives/eoy?case=request-ids"
+    next_second(0.1)
+    answers = []
+    for n in range(3):
+        request = urllib.request.Request(url, headers={"X-Request-ID": f"reader-{n}"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            answers.append(response.headers)
+    assert [answer["X-Cache-Status"] for answer in answers] == ["MISS", "HIT", "HIT"]
+    assert [answer.get_all("X-Request-ID") for answer in answers] == [
+        ["reader-0"],
+        ["reader-1"],
+        ["reader-2"],
+    ]
+
+
 def test_metrics_are_not_served_to_the_public(proxied):
     with pytest.raises(urllib.error.HTTPError) as refused:
         get(f"{proxied}/metrics")
