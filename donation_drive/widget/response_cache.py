@@ -113,22 +113,23 @@ class WidgetResponseCache:
 
     def _render(self, key: tuple[str, str], environ: dict, start_response: StartResponse):
         generation = self._generation
-        written: list[object] = []
+        written: list[tuple[str, list[tuple[str, str]]]] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
-            written[:] = [status, headers]
+            written.append((status, headers))
             return start_response(status, headers, exc_info)
 
         answer = self._wsgi_app(environ, capture)
         marked = environ.get(_KEEP)
-        if marked is None or not written or not written[0].startswith("200 "):
+        if marked is None or not written or not written[-1][0].startswith("200 "):
             return answer
         try:
             body = b"".join(answer)
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        kept = _kept_from(written[0], written[1], body, *marked)
+        status, headers = written[-1]
+        kept = _kept_from(status, headers, body, *marked)
         if kept is not None:
             with self._lock:
                 if generation == self._generation and (
