@@ -312,7 +312,7 @@ def record_request(
 ) -> None:
     """Count an answered request in the metrics and write its access log line: for
     every answer, whether Flask wrote it or the widget's kept answers
-    (``widget.kept_answers``) replayed it."""
+    (``widget.response_cache``) replayed it."""
     started = environ.get(_ENVIRON_STARTED)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     method = environ.get("REQUEST_METHOD", "GET")
